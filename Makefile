@@ -1,0 +1,39 @@
+# layouts_cbv — every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.test: $(PY) setup.cfg pyproject.toml
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+$(VENV)/.sandbox: $(PY) setup.cfg pyproject.toml
+	$(PIP) install -e ".[sandbox]"
+	@touch $@
+
+sandbox: $(VENV)/.sandbox ## Migrate, seed demo data and serve the demo on 127.0.0.1:8000
+	$(PY) sandbox/manage.py migrate --noinput
+	$(PY) sandbox/manage.py seed_demo
+	$(PY) sandbox/manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.test ## Run the test suite (starts the servers it needs)
+	$(PY) -m pytest
+
+lint: $(VENV)/.test ## Run ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean: ## Remove the virtualenv and build leftovers
+	rm -rf $(VENV) build dist *.egg-info docs/_build sandbox/db.sqlite3
+
+.PHONY: help sandbox test lint clean

@@ -1,0 +1,157 @@
+"""The PanelCacheBackend hierarchy: one class per strategy, each saying what a panel varies by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.http import HttpRequest
+
+from .keys import panel_key
+
+__all__ = [
+    "CustomCache",
+    "PanelCacheBackend",
+    "PerPathCache",
+    "PerSessionCache",
+    "PerUserCache",
+    "PerUserPerPathCache",
+    "SitewideCache",
+]
+
+
+def _check_timeout(name: str, value: Any, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"{name} must be a non-negative int{' or None' if allow_none else ''}, not {value!r}."
+        )
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}.")
+
+
+class PanelCacheBackend:
+    """How a panel is cached: for how long, in which cache alias, varying by what.
+
+    Subclasses override :meth:`get_vary`; ``varies_on`` names what that vary reads
+    from the request (``"user"``, ``"session"``, ``"path"``).
+    """
+
+    varies_on: frozenset[str] = frozenset()
+
+    def __init__(
+        self,
+        timeout: int | None,
+        *,
+        backend: str | None = None,
+        stale_ttl: int = 0,
+        refresh_func: Callable[[HttpRequest], Any] | None = None,
+        jitter: float = 0.0,
+        early_refresh: bool = False,
+        invalidate_on: Iterable[type] = (),
+    ):
+        _check_timeout("timeout", timeout, allow_none=True)
+        _check_timeout("stale_ttl", stale_ttl, allow_none=False)
+        if backend is not None and not isinstance(backend, str):
+            raise TypeError(f"backend must be a cache alias name, not {backend!r}.")
+        if refresh_func is not None and not callable(refresh_func):
+            raise TypeError(f"refresh_func must be callable, not {refresh_func!r}.")
+        if isinstance(jitter, bool) or not isinstance(jitter, int | float):
+            raise TypeError(f"jitter must be a number, not {jitter!r}.")
+        if not 0 <= jitter < 1:
+            raise ValueError(f"jitter is a fraction of the timeout, from 0 to 1, got {jitter}.")
+        self.timeout = timeout
+        self.backend = backend
+        self.stale_ttl = stale_ttl
+        self.refresh_func = refresh_func
+        self.jitter = float(jitter)
+        self.early_refresh = bool(early_refresh)
+        self.invalidate_on = tuple(invalidate_on)
+
+    def get_vary(self, request: HttpRequest) -> str:
+        """Return what this panel's entry varies by for ``request`` ("" for one shared entry)."""
+        raise NotImplementedError("subclasses of PanelCacheBackend must provide get_vary()")
+
+    def make_key(self, panel_name: str, request: HttpRequest) -> str:
+        """Return the cache key of ``panel_name`` for ``request``."""
+        return panel_key(panel_name, self.get_vary(request))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} timeout={self.timeout!r} backend={self.backend!r}>"
+
+
+def user_vary(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return str(user.pk)
+
+
+def session_vary(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    return (session.session_key if session is not None else None) or "no-session"
+
+
+class SitewideCache(PanelCacheBackend):
+    """One entry shared by every visitor and page."""
+
+    def get_vary(self, request):
+        return ""
+
+
+class PerUserCache(PanelCacheBackend):
+    """One entry per user; every anonymous visitor shares the ``anonymous`` entry."""
+
+    varies_on = frozenset({"user"})
+
+    def get_vary(self, request):
+        return user_vary(request)
+
+
+class PerPathCache(PanelCacheBackend):
+    """One entry per URL path."""
+
+    varies_on = frozenset({"path"})
+
+    def get_vary(self, request):
+        return request.path
+
+
+class PerUserPerPathCache(PanelCacheBackend):
+    """One entry per user and URL path."""
+
+    varies_on = frozenset({"user", "path"})
+
+    def get_vary(self, request):
+        return f"{user_vary(request)}:{request.path}"
+
+
+class PerSessionCache(PanelCacheBackend):
+    """One entry per session; visitors without a session share ``no-session``."""
+
+    varies_on = frozenset({"session"})
+
+    def get_vary(self, request):
+        return session_vary(request)
+
+
+class CustomCache(PanelCacheBackend):
+    """One entry per value of ``key_func(request)``; ``""`` means one shared entry."""
+
+    def __init__(
+        self,
+        key_func: Callable[[HttpRequest], str],
+        timeout: int | None,
+        *,
+        varies_on: Iterable[str] = (),
+        **kwargs: Any,
+    ):
+        if not callable(key_func):
+            raise TypeError(f"key_func must be callable, not {key_func!r}.")
+        super().__init__(timeout, **kwargs)
+        self.key_func = key_func
+        self.varies_on = frozenset(varies_on)
+
+    def get_vary(self, request):
+        return str(self.key_func(request))

@@ -1,0 +1,131 @@
+"""System checks: ``manage.py check`` reports bad settings, panel names and layout references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from . import conf
+from . import registry as panel_registry
+from .layout import get_layout
+from .layout import registry as layout_registry
+from .panel import Panel
+from .sources import NamedSource, URLSource, url_name_exists
+
+E_UNKNOWN_SETTING = "layouts_cbv.E001"
+E_LAYOUT_PANEL = "layouts_cbv.E002"
+E_VIEW_PANEL = "layouts_cbv.E003"
+E_LAYOUT_REFERENCE = "layouts_cbv.E004"
+E_LAYOUT_CLASH = "layouts_cbv.E005"
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    unknown = conf.unknown_keys()
+    if not unknown:
+        return []
+    return [
+        checks.Error(
+            f"Unknown {conf.SETTING_NAME} key(s): {', '.join(unknown)}.",
+            hint=f"Valid keys: {', '.join(sorted(conf.DEFAULTS))}.",
+            id=E_UNKNOWN_SETTING,
+        )
+    ]
+
+
+def unresolved(panel: Panel) -> str | None:
+    """Return the name a panel refers to when nothing resolves it, else None."""
+    source = panel.source
+    if isinstance(source, NamedSource):
+        if source.name in panel_registry.site or url_name_exists(source.name):
+            return None
+        return source.name
+    if isinstance(source, URLSource) and not url_name_exists(source.url_name):
+        return source.url_name
+    return None
+
+
+def panel_errors(
+    panels: dict[str, Panel | None], owner: str, obj: Any, check_id: str
+) -> Iterator[checks.CheckMessage]:
+    for name, panel in panels.items():
+        missing = panel and unresolved(panel)
+        if missing:
+            yield checks.Error(
+                f"Panel {name!r} of {owner} refers to {missing!r}, which is neither a "
+                "registered panel nor a URL name.",
+                hint=_suggestion(missing),
+                obj=obj,
+                id=check_id,
+            )
+
+
+def _suggestion(name: str) -> str:
+    suggestions: list[str] = []
+    try:
+        panel_registry.get(name)
+    except LookupError as exc:
+        suggestions = getattr(exc, "suggestions", [])
+    if suggestions:
+        return "Did you mean " + ", ".join(map(repr, suggestions)) + "?"
+    return "Register it in an app's panels.py with registry.register(), or add the URL pattern."
+
+
+def check_layouts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for label, layouts in layout_registry.by_label().items():
+        if len(layouts) > 1:
+            errors.append(
+                checks.Error(
+                    f"Several layouts share the label {label!r}: "
+                    + ", ".join(f"{layout.__module__}.{layout.__qualname__}" for layout in layouts)
+                    + ".",
+                    hint="Rename one of them; layouts are referred to as 'app_label.ClassName'.",
+                    obj=layouts[0],
+                    id=E_LAYOUT_CLASH,
+                )
+            )
+        for layout in layouts:
+            errors.extend(panel_errors(layout.panels, f"layout {label!r}", layout, E_LAYOUT_PANEL))
+    return errors
+
+
+def check_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .mixins import LayoutMixin
+
+    errors: list[checks.CheckMessage] = []
+    for view_class in sorted(set(routed_views(LayoutMixin)), key=lambda v: v.__qualname__):
+        owner = f"view {view_class.__module__}.{view_class.__qualname__}"
+        errors.extend(panel_errors(view_class._view_panels, owner, view_class, E_VIEW_PANEL))
+        reference = view_class.layout
+        if isinstance(reference, str):
+            try:
+                get_layout(reference)
+            except ImproperlyConfigured as exc:
+                errors.append(
+                    checks.Error(
+                        f"{owner} has layout = {reference!r}: {exc}",
+                        hint="Use a Layout class, or its 'app_label.ClassName' label.",
+                        obj=view_class,
+                        id=E_LAYOUT_REFERENCE,
+                    )
+                )
+    return errors
+
+
+def routed_views(base: type) -> Iterator[type]:
+    """Yield every class-based view in the root URLconf that subclasses ``base``."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns: list[Any]) -> Iterator[type]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                view_class = getattr(pattern.callback, "view_class", None)
+                if isinstance(view_class, type) and issubclass(view_class, base):
+                    yield view_class
+
+    yield from walk(get_resolver().url_patterns)

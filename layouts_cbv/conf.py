@@ -1,0 +1,64 @@
+"""The ``LAYOUTS_CBV`` settings dict, read through a cached accessor."""
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "LAYOUTS_CBV"
+
+DEFAULTS: dict[str, Any] = {
+    "CACHE_ENABLED": True,
+    "CACHE_BACKEND": "default",
+    "DEBUG_ERRORS": None,
+    "PARTIAL_DETECTORS": [],
+    "SERVER_TIMING": None,
+    "STRICT_VARY": False,
+    "LOCK_TIMEOUT": 10,
+    "LOCK_WAIT": 1.5,
+    "BACKOFF": 5,
+    "DEFERRED_MAX_AGE": 86400,
+    "KEY_VERSION": None,
+}
+
+# Settings whose None default means "follow settings.DEBUG".
+FOLLOW_DEBUG = frozenset({"DEBUG_ERRORS", "SERVER_TIMING"})
+
+
+def user_settings() -> dict[str, Any]:
+    """Return the project's raw ``LAYOUTS_CBV`` dict (empty when unset)."""
+    return dict(getattr(django_settings, SETTING_NAME, None) or {})
+
+
+def unknown_keys() -> list[str]:
+    """Return the keys of ``LAYOUTS_CBV`` that layouts_cbv does not know, sorted."""
+    return sorted(set(user_settings()) - set(DEFAULTS))
+
+
+@cache
+def _merged() -> dict[str, Any]:
+    unknown = unknown_keys()
+    if unknown:
+        raise ImproperlyConfigured(
+            f"Unknown {SETTING_NAME} key(s): {', '.join(unknown)}. "
+            f"Valid keys: {', '.join(sorted(DEFAULTS))}."
+        )
+    return {**DEFAULTS, **user_settings()}
+
+
+def get(name: str) -> Any:
+    """Return the effective value of one ``LAYOUTS_CBV`` setting."""
+    value = _merged()[name]
+    if value is None and name in FOLLOW_DEBUG:
+        return bool(django_settings.DEBUG)
+    return value
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    # override_settings must be seen at once, in tests and anywhere else.
+    if setting in (SETTING_NAME, "DEBUG"):
+        _merged.cache_clear()

@@ -1,0 +1,38 @@
+"""Queue markers: render tags leave one while a page is assembled, filled in at the end.
+
+``{% renderstyles %}`` in ``<head>`` runs before the panels below it have added
+their styles, so it leaves a marker that :func:`fill_queues` replaces last.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+from .queues import QueueCollector, RenderQueue
+
+# A per-process token, so page content cannot forge a marker.
+_TOKEN = secrets.token_hex(8)
+_MARKER = re.compile(rf"<!--layouts_cbv:{_TOKEN}:queue:([^>]*?)-->")
+
+
+def marker(queue_name: str) -> SafeString:
+    """Return the placeholder for the render queue ``queue_name``."""
+    return mark_safe(f"<!--layouts_cbv:{_TOKEN}:queue:{queue_name}-->")
+
+
+def fill_queues(
+    html: str, collector: QueueCollector, queues: Mapping[str, RenderQueue], request: HttpRequest
+) -> SafeString:
+    """Replace every queue marker in ``html`` with the rendered queue."""
+
+    def render(match: re.Match[str]) -> str:
+        name = match.group(1)
+        queue = queues.get(name) or RenderQueue()
+        return queue.render(collector.items(name), request)
+
+    return mark_safe(_MARKER.sub(render, html))

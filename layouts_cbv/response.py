@@ -1,0 +1,55 @@
+"""LayoutResponse: a TemplateResponse that assembles the layout when it is rendered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString
+
+from .assembly import assemble
+from .clone import freeze
+from .markers import fill_queues
+from .queues import get_collector
+
+if TYPE_CHECKING:
+    from .mixins import LayoutMixin
+
+
+class LayoutResponse(TemplateResponse):
+    """A TemplateResponse whose ``template_name`` is the page's content panel.
+
+    Nothing is assembled until :meth:`render`, so middleware and tests can still read
+    and change ``context_data`` and ``template_name`` as with any TemplateResponse.
+    """
+
+    # Set by LayoutMixin.render_to_response().
+    layout_view: LayoutMixin | None = None
+
+    @property
+    def rendered_content(self) -> SafeString:
+        view = self.layout_view
+        request = self._request
+        collector = get_collector(request)
+        collector.deferred = True
+        content = super().rendered_content
+        if view is None:
+            return fill_queues(content, collector, {}, request)
+        layout = view.get_layout()(view)
+        # Full pages vary on the partial headers too, or a cache could serve one for the other.
+        patch_vary_headers(self, view.partial_vary_headers())
+        if view.is_partial():
+            return fill_queues(content, collector, layout.queues, request)
+        layout_context = freeze(self.layout_context(view, layout))
+        template = view.get_layout_template(layout)
+        return assemble(
+            request, layout, template, view.get_panels(), content, layout_context, self.using
+        )
+
+    def layout_context(self, view: LayoutMixin, layout: Any) -> dict[str, Any]:
+        return {
+            **(self.context_data or {}),
+            **layout.get_layout_context(self._request),
+            **view.get_layout_context(),
+        }

@@ -1,0 +1,129 @@
+"""Template tags of layouts_cbv, written with django-classy-tags.
+
+``{% load layouts_cbv %}`` gives ``panel``, ``addscript``, ``addstyle``, ``enqueue``,
+``renderscripts``, ``renderstyles`` and ``renderqueue``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from classytags.arguments import Argument, Flag
+from classytags.core import Options, Tag
+from django import template
+from django.http import HttpRequest
+from django.template.context import Context
+from django.utils.safestring import SafeString, mark_safe
+
+from ..assembly import PANELS_KEY
+from ..markers import marker
+from ..queues import RenderQueue, add_script, add_style, add_to_queue, get_collector
+
+register = template.Library()
+
+
+def request_of(context: Context, tag_name: str) -> HttpRequest:
+    request = getattr(context, "request", None) or context.get("request")
+    if request is None:
+        raise template.TemplateSyntaxError(
+            f"{{% {tag_name} %}} needs the request: render with a RequestContext "
+            "(render(request, ...)) or the 'request' context processor."
+        )
+    return request
+
+
+@register.tag
+class Panel(Tag):
+    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, or the fallback."""
+
+    name = "panel"
+    options = Options(Argument("panel_name"), blocks=[("endpanel", "fallback")])
+
+    def render_tag(self, context: Context, panel_name: str, fallback: Any) -> str:
+        html = (context.get(PANELS_KEY) or {}).get(panel_name)
+        if html and html.strip():
+            return html
+        return fallback.render(context)
+
+
+@register.tag
+class AddScript(Tag):
+    """``{% addscript "/static/app.js" [async] [defer] %}``: queue a script."""
+
+    name = "addscript"
+    options = Options(
+        Argument("src"),
+        Flag("is_async", true_values=["async"], default=False),
+        Flag("is_deferred", true_values=["defer"], default=False),
+    )
+
+    def render_tag(self, context: Context, src: str, is_async: bool, is_deferred: bool) -> str:
+        add_script(request_of(context, self.name), src, is_async=is_async, is_deferred=is_deferred)
+        return ""
+
+
+@register.tag
+class AddStyle(Tag):
+    """``{% addstyle "/static/site.css" ["print"] %}``: queue a stylesheet, with an optional media."""
+
+    name = "addstyle"
+    options = Options(Argument("href"), Argument("media", required=False, default=""))
+
+    def render_tag(self, context: Context, href: str, media: str) -> str:
+        add_style(request_of(context, self.name), href, media=media)
+        return ""
+
+
+@register.tag
+class Enqueue(Tag):
+    """``{% enqueue "queue" %}...{% endenqueue %}``: queue the rendered block."""
+
+    name = "enqueue"
+    options = Options(Argument("queue_name"), blocks=[("endenqueue", "nodelist")])
+
+    def render_tag(self, context: Context, queue_name: str, nodelist: Any) -> str:
+        item = mark_safe(nodelist.render(context).strip())
+        add_to_queue(request_of(context, self.name), queue_name, item)
+        return ""
+
+
+def render_queue(context: Context, queue_name: str, tag_name: str) -> SafeString:
+    request = request_of(context, tag_name)
+    collector = get_collector(request)
+    if collector.deferred:
+        # Inside a layout: filled once every panel has added its items.
+        return marker(queue_name)
+    layout = context.get("layout")
+    queue = getattr(layout, "queues", {}).get(queue_name) or RenderQueue()
+    return queue.render(collector.items(queue_name), request)
+
+
+@register.tag
+class RenderScripts(Tag):
+    """``{% renderscripts %}``: the page's deduplicated scripts."""
+
+    name = "renderscripts"
+
+    def render_tag(self, context: Context) -> str:
+        return render_queue(context, "scripts", self.name)
+
+
+@register.tag
+class RenderStyles(Tag):
+    """``{% renderstyles %}``: the page's deduplicated stylesheets."""
+
+    name = "renderstyles"
+
+    def render_tag(self, context: Context) -> str:
+        return render_queue(context, "styles", self.name)
+
+
+@register.tag
+class RenderQueueTag(Tag):
+    """``{% renderqueue "name" %}``: the items of any render queue."""
+
+    name = "renderqueue"
+    options = Options(Argument("queue_name"))
+
+    def render_tag(self, context: Context, queue_name: str) -> str:
+        return render_queue(context, queue_name, self.name)
