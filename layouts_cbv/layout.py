@@ -128,7 +128,7 @@ class LayoutRegistry:
         found = self.by_label()
         matches = found.get(label)
         if not matches:
-            close = difflib.get_close_matches(label, found, n=3, cutoff=0.6)
+            close = difflib.get_close_matches(label, found, n=3, cutoff=0.8)
             hint = (" Did you mean " + ", ".join(map(repr, close)) + "?") if close else ""
             raise ImproperlyConfigured(f"No layout is registered as {label!r}.{hint}")
         if len(matches) > 1:

@@ -78,7 +78,7 @@ class PanelRegistry:
         try:
             return self._registry[name]
         except KeyError:
-            close = difflib.get_close_matches(name, self._registry, n=3, cutoff=0.6)
+            close = difflib.get_close_matches(name, self._registry, n=3, cutoff=0.8)
             raise PanelNotFound(name, close) from None
 
     def names(self) -> list[str]:

@@ -1,0 +1,97 @@
+"""System checks, compared by exact message through Django's run_checks()."""
+
+import pytest
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from layouts_cbv import Layout, Panel, conf
+from layouts_cbv.layout import registry as layouts
+
+
+def ours(tags=None):
+    return [m for m in checks.run_checks(tags=tags) if m.id.startswith("layouts_cbv.")]
+
+
+def test_clean_project_has_no_messages():
+    assert ours() == []
+
+
+def test_unknown_setting_key(settings):
+    settings.LAYOUTS_CBV = {"CACHE_ENABLD": False}
+    [message] = ours()
+    assert message.id == "layouts_cbv.E001"
+    assert message.msg == "Unknown LAYOUTS_CBV key(s): CACHE_ENABLD."
+    assert "CACHE_ENABLED" in message.hint
+
+
+def test_unknown_setting_key_raises_on_first_use(settings):
+    settings.LAYOUTS_CBV = {"NOPE": 1}
+    with pytest.raises(ImproperlyConfigured, match="Unknown LAYOUTS_CBV key"):
+        conf.get("CACHE_ENABLED")
+
+
+@pytest.fixture
+def broken_layout():
+    class Broken(Layout):
+        template = "testapp/layout.html"
+        nav = Panel("testapp:nva")
+        fragment = Panel(url_name="no-such-url")
+        good_url = Panel(url_name="fragment", context={"slug": "x"})
+
+    yield Broken
+    layouts.remove(Broken)
+
+
+def test_layout_panel_names_that_resolve_to_nothing(broken_layout):
+    messages = ours()
+    assert [m.id for m in messages] == ["layouts_cbv.E002", "layouts_cbv.E002"]
+    assert messages[0].msg == (
+        "Panel 'nav' of layout 'tests.test_checks.Broken' refers to 'testapp:nva', "
+        "which is neither a registered panel nor a URL name."
+    )
+    assert messages[0].hint == "Did you mean 'testapp:nav'?"
+    assert messages[0].obj is broken_layout
+    assert "'no-such-url'" in messages[1].msg
+
+
+@pytest.mark.urls("tests.broken_urls")
+def test_view_panels_and_layout_labels():
+    messages = {m.id: m for m in ours(tags=[checks.Tags.urls])}
+    assert messages["layouts_cbv.E003"].msg == (
+        "Panel 'sidebar' of view tests.broken_urls.MisspelledPanelView refers to 'testapp:greting', "
+        "which is neither a registered panel nor a URL name."
+    )
+    assert messages["layouts_cbv.E003"].hint == "Did you mean 'testapp:greeting'?"
+    assert messages["layouts_cbv.E004"].msg.startswith(
+        "view tests.broken_urls.MissingLayoutView has layout = 'testapp.NoSuchLayout': "
+        "No layout is registered as 'testapp.NoSuchLayout'."
+    )
+
+
+def test_layouts_sharing_a_label_are_an_error():
+    twin = type(
+        "SiteLayout", (Layout,), {"template": "x.html", "__module__": "tests.testapp.other"}
+    )
+    try:
+        messages = ours()
+        [message] = [m for m in messages if m.id == "layouts_cbv.E005"]
+        # The view that refers to the label can no longer tell which layout it means.
+        assert any(m.id == "layouts_cbv.E004" and "LabelledView" in m.msg for m in messages)
+        assert message.msg == (
+            "Several layouts share the label 'testapp.SiteLayout': "
+            "tests.testapp.layouts.SiteLayout, tests.testapp.other.SiteLayout."
+        )
+        with pytest.raises(ImproperlyConfigured, match="Several layouts"):
+            from layouts_cbv.layout import get_layout
+
+            get_layout("testapp.SiteLayout")
+    finally:
+        layouts.remove(twin)
+
+
+def test_url_names_with_namespaces_resolve():
+    from layouts_cbv.sources import url_name_exists
+
+    assert url_name_exists("fragment")
+    assert not url_name_exists("nope")
+    assert not url_name_exists("nons:fragment")

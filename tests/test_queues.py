@@ -1,0 +1,113 @@
+"""Render queues through a whole page: order, deduplication, escaping, custom templates."""
+
+import re
+
+import pytest
+from django.utils.safestring import mark_safe
+
+from layouts_cbv import Layout, Panel
+from layouts_cbv.queues import RenderQueue, add_script, add_style, add_to_queue, get_collector
+from tests.testapp.views import PageView
+from tests.utils import render, text
+
+
+def scripts_of(body):
+    return re.findall(r"<script[^>]*></script>", body)
+
+
+def test_content_then_panels_in_declaration_order_then_deduplicated(client):
+    body = text(client.get("/page/"))
+    assert scripts_of(body) == [
+        '<script src="/static/content.js"></script>',
+        '<script src="/static/nav.js"></script>',
+    ]
+    # renderstyles sits in <head>, above the nav panel that added the style.
+    assert '<head><link rel="stylesheet" href="/static/nav.css"></head>' in body
+
+
+def test_items_from_several_panels_are_deduplicated_in_first_seen_order():
+    def one(request):
+        add_script(request, "/shared.js")
+        add_script(request, "/one.js")
+        return "one"
+
+    def two(request):
+        add_script(request, "/two.js")
+        add_script(request, "/shared.js")
+        return "two"
+
+    View = type("View", (PageView,), {"promo": Panel(one), "sidebar": Panel(two)})
+    body = text(render(View))
+    assert scripts_of(body) == [
+        '<script src="/static/content.js"></script>',
+        '<script src="/static/nav.js"></script>',
+        '<script src="/shared.js"></script>',
+        '<script src="/one.js"></script>',
+        '<script src="/two.js"></script>',
+    ]
+
+
+def test_inline_items_deduplicate_ignoring_surrounding_whitespace(rf):
+    request = rf.get("/")
+    add_script(request, inline="console.log(1)")
+    add_script(request, inline="\n  console.log(1)  \n")
+    add_style(request, inline="p{}")
+    add_style(request, inline=" p{} ")
+    collector = get_collector(request)
+    assert [s.__html__() for s in collector.items("scripts")] == ["<script>console.log(1)</script>"]
+    assert [s.__html__() for s in collector.items("styles")] == ["<style>p{}</style>"]
+
+
+def test_attribute_values_are_escaped(rf):
+    request = rf.get("/")
+    add_script(request, '"><script>alert(1)</script>')
+    add_style(request, "/a.css", media='"onload="x')
+    html = RenderQueue().render(
+        get_collector(request).items("scripts") + get_collector(request).items("styles")
+    )
+    assert "<script>alert(1)" not in html
+    assert "&quot;&gt;&lt;script&gt;" in html
+    assert 'media="&quot;onload=&quot;x"' in html
+
+
+def test_plain_strings_in_custom_queues_are_escaped_safe_strings_are_not(rf):
+    request = rf.get("/")
+    add_to_queue(request, "extra", "<b>user text</b>")
+    add_to_queue(request, "extra", mark_safe("<i>trusted</i>"))
+    html = RenderQueue().render(get_collector(request).items("extra"))
+    assert html == "&lt;b&gt;user text&lt;/b&gt;\n<i>trusted</i>"
+
+
+def test_render_queue_with_template():
+    class MetaLayout(Layout):
+        abstract = True
+        template = "testapp/layout.html"
+        head_extras = RenderQueue(template="testapp/meta_queue.html")
+
+    def meta(request):
+        add_to_queue(request, "head_extras", {"name": "robots", "content": "noindex"})
+        add_to_queue(request, "head_extras", {"name": "robots", "content": "noindex"})
+        return "meta"
+
+    View = type("View", (PageView,), {"layout": MetaLayout, "sidebar": Panel(meta)})
+    body = text(render(View))
+    assert body.count('<meta name="robots" content="noindex">') == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs"),
+    [
+        (add_script, {}),
+        (add_script, {"src": "a", "inline": "b"}),
+        (add_style, {}),
+        (add_style, {"href": "a", "inline": "b"}),
+    ],
+)
+def test_either_src_or_inline(rf, call, kwargs):
+    with pytest.raises(ValueError, match="not both or neither"):
+        call(rf.get("/"), **kwargs)
+
+
+def test_render_queue_template_must_be_a_name():
+    with pytest.raises(TypeError):
+        RenderQueue(template=3)

@@ -1,0 +1,14 @@
+from layouts_cbv import Layout, Panel
+from layouts_cbv.queues import RenderQueue
+
+
+class BaseLayout(Layout):
+    abstract = True
+    nav = Panel("testapp:nav")
+
+
+class SiteLayout(BaseLayout):
+    template = "testapp/layout.html"
+    promo = Panel("testapp:promo")
+    footer = Panel(literal="<footer>site footer</footer>")
+    head_extras = RenderQueue()
