@@ -47,6 +47,12 @@ class LayoutResponse(TemplateResponse):
             request, layout, template, view.get_panels(), content, layout_context, self.using
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        # cache_page pickles rendered responses; the view (and its request) must not go along.
+        state = super().__getstate__()
+        state.pop("layout_view", None)
+        return state
+
     def layout_context(self, view: LayoutMixin, layout: Any) -> dict[str, Any]:
         return {
             **(self.context_data or {}),

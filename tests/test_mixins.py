@@ -203,3 +203,12 @@ def test_layout_class_used_directly_is_resolved():
         layout = SiteLayout
 
     assert "promo</div>" in text(render(View))
+
+
+def test_rendered_response_pickles_for_cache_page(rf):
+    import pickle
+
+    response = PageView.as_view()(rf.get("/"))
+    response.render()
+    restored = pickle.loads(pickle.dumps(response))
+    assert restored.content == response.content
