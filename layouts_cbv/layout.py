@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from .cache.invalidation import declare_all
 from .panel import Panel
 from .queues import RenderQueue, ScriptQueue, StyleQueue
 
@@ -72,6 +73,7 @@ class Layout:
                 "view's own template."
             )
         cls.panels, cls.queues = collect_declarations(cls)
+        declare_all(cls.panels)
         registry.add(cls)
 
     def __init__(self, view: Any = None):

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from . import detection
+from .cache.invalidation import declare_all
 from .clone import MAIN, PANEL
 from .layout import CONTENT, Layout, get_layout
 from .panel import Panel
@@ -58,6 +59,7 @@ class LayoutMixin:
                 "that name is the view's own template."
             )
         cls._view_panels = view_declarations(cls)
+        declare_all(cls._view_panels)
         cls._merged_panels: dict[type[Layout], dict[str, Panel]] = {}
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:

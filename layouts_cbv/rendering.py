@@ -1,22 +1,30 @@
-"""Render a page's panels on cloned requests: sync ones in turn, async ones concurrently."""
+"""Render a page's panels on cloned requests: cached ones from one lookup, sync ones in
+turn, async ones concurrently."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
+import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
+from . import conf
+from .cache.invalidation import declare
+from .cache.store import PageCache
 from .clone import clone_for_panel
 from .errors import condition_failed, panel_failed
 from .panel import Panel
 from .queues import get_collector
 from .sources import needs_render, to_html
+
+logger = logging.getLogger("layouts_cbv")
 
 
 @dataclass
@@ -27,13 +35,14 @@ class PanelOutcome:
     html: SafeString
     queue_items: list[tuple[str, Any]] = field(default_factory=list)
     failed: bool = False
+    cached: bool = False
 
 
 @dataclass
-class _Pending:
+class _Job:
     name: str
+    panel: Panel
     clone: HttpRequest
-    awaitable: Awaitable[Any]
 
 
 class PanelRenderer:
@@ -48,58 +57,114 @@ class PanelRenderer:
 
     def render_all(self, panels: Mapping[str, Panel]) -> dict[str, PanelOutcome]:
         """Return the outcome of every panel whose condition holds, in declaration order."""
-        outcomes: dict[str, PanelOutcome | None] = {}
-        pending: list[_Pending] = []
-        for name, panel in panels.items():
-            clone = clone_for_panel(self.request, self.layout_context)
-            if not self._condition_holds(name, panel, clone):
+        jobs = [job for job in self._jobs(panels) if self._condition_holds(job)]
+        page_cache = self._lookup(jobs)
+        outcomes = self._from_cache(jobs, page_cache)
+        misses = [job for job in jobs if job.name not in outcomes]
+        outcomes.update(self._render(misses))
+        if page_cache is not None:
+            self._store(page_cache, outcomes)
+        return {job.name: outcomes[job.name] for job in jobs}
+
+    def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
+        return [
+            _Job(name, panel, clone_for_panel(self.request, self.layout_context))
+            for name, panel in panels.items()
+            if panel is not None
+        ]
+
+    def _condition_holds(self, job: _Job) -> bool:
+        if job.panel.condition is None:
+            return True
+        try:
+            return bool(job.panel.condition(job.clone))
+        except Exception as exc:
+            condition_failed(job.name, exc)
+            return False
+
+    def _lookup(self, jobs: list[_Job]) -> PageCache | None:
+        if not conf.get("CACHE_ENABLED"):
+            return None
+        page_cache = PageCache()
+        for job in jobs:
+            strategy = job.panel.cache
+            if strategy is None:
                 continue
-            outcomes[name] = None
+            declare(job.name, job.panel)
             try:
-                output = panel.source(clone, panel.context)
+                key = strategy.make_key(job.name, self.request)
+            except Exception:
+                logger.exception(
+                    "The cache key of panel %r could not be made; it renders uncached", job.name
+                )
+                continue
+            page_cache.add(job.name, strategy, key)
+        if not page_cache.slots:
+            return None
+        page_cache.lookup()
+        return page_cache
+
+    def _from_cache(
+        self, jobs: list[_Job], page_cache: PageCache | None
+    ) -> dict[str, PanelOutcome]:
+        if page_cache is None:
+            return {}
+        now = time.time()
+        outcomes = {}
+        for job in jobs:
+            entry = page_cache.hit(job.name, now)
+            if entry is not None:
+                outcomes[job.name] = PanelOutcome(
+                    job.name, mark_safe(entry.html), list(entry.queue_items), cached=True
+                )
+        return outcomes
+
+    def _store(self, page_cache: PageCache, outcomes: dict[str, PanelOutcome]) -> None:
+        for name in page_cache.slots:
+            outcome = outcomes.get(name)
+            if outcome is not None and not outcome.failed and not outcome.cached:
+                page_cache.store(name, outcome.html, outcome.queue_items)
+        page_cache.flush()
+
+    def _render(self, jobs: list[_Job]) -> dict[str, PanelOutcome]:
+        outcomes: dict[str, PanelOutcome] = {}
+        pending: list[tuple[_Job, Awaitable[Any]]] = []
+        for job in jobs:
+            try:
+                output = job.panel.source(job.clone, job.panel.context)
                 if inspect.isawaitable(output):
-                    pending.append(_Pending(name, clone, output))
+                    pending.append((job, output))
                     continue
                 if needs_render(output):
                     output.render()
-                outcomes[name] = self._succeeded(name, clone, output)
+                outcomes[job.name] = self._succeeded(job, output)
             except Exception as exc:
-                outcomes[name] = self._failed(name, exc)
+                outcomes[job.name] = self._failed(job.name, exc)
         if pending:
-            for item, result in zip(pending, async_to_sync(_gather)(pending), strict=True):
-                outcomes[item.name] = (
-                    self._failed(item.name, result)
+            results = async_to_sync(_gather)([awaitable for _, awaitable in pending])
+            for (job, _), result in zip(pending, results, strict=True):
+                outcomes[job.name] = (
+                    self._failed(job.name, result)
                     if isinstance(result, Exception)
-                    else self._succeeded(item.name, item.clone, result)
+                    else self._succeeded(job, result)
                 )
-        return {name: outcome for name, outcome in outcomes.items() if outcome is not None}
+        return outcomes
 
-    def _condition_holds(self, name: str, panel: Panel, clone: HttpRequest) -> bool:
-        if panel.condition is None:
-            return True
-        try:
-            return bool(panel.condition(clone))
-        except Exception as exc:
-            condition_failed(name, exc)
-            return False
-
-    def _succeeded(self, name: str, clone: HttpRequest, output: Any) -> PanelOutcome:
+    def _succeeded(self, job: _Job, output: Any) -> PanelOutcome:
         try:
             html = to_html(output)
         except Exception as exc:
-            return self._failed(name, exc)
-        _copy_csrf_state(clone, self.request)
-        return PanelOutcome(name, html, list(get_collector(clone).record))
+            return self._failed(job.name, exc)
+        _copy_csrf_state(job.clone, self.request)
+        return PanelOutcome(job.name, html, list(get_collector(job.clone).record))
 
     def _failed(self, name: str, exc: BaseException) -> PanelOutcome:
         html = panel_failed(name, exc, self.error_template, self.request)
         return PanelOutcome(name, html, failed=True)
 
 
-async def _gather(pending: list[_Pending]) -> list[Any]:
-    return await asyncio.gather(
-        *(_finish(item.awaitable) for item in pending), return_exceptions=True
-    )
+async def _gather(awaitables: list[Awaitable[Any]]) -> list[Any]:
+    return await asyncio.gather(*(_finish(a) for a in awaitables), return_exceptions=True)
 
 
 async def _finish(awaitable: Awaitable[Any]) -> Any:

@@ -20,6 +20,7 @@ from .backends import (
     PerUserPerPathCache,
     SitewideCache,
 )
+from .invalidation import invalidate, invalidate_all
 
 __all__ = [
     "CustomCache",
@@ -30,6 +31,8 @@ __all__ = [
     "PerUserPerPathCache",
     "SitewideCache",
     "custom",
+    "invalidate",
+    "invalidate_all",
     "per_path",
     "per_session",
     "per_user",

@@ -31,6 +31,18 @@ def _check_timeout(name: str, value: Any, *, allow_none: bool) -> None:
         raise ValueError(f"{name} must not be negative, got {value}.")
 
 
+def _models(value: Iterable[type]) -> tuple[type, ...]:
+    from django.db.models import Model
+
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise TypeError(f"invalidate_on must be a list of model classes, not {value!r}.")
+    models = tuple(value)
+    for model in models:
+        if not (isinstance(model, type) and issubclass(model, Model)):
+            raise TypeError(f"invalidate_on takes model classes, not {model!r}.")
+    return models
+
+
 class PanelCacheBackend:
     """How a panel is cached: for how long, in which cache alias, varying by what.
 
@@ -67,7 +79,7 @@ class PanelCacheBackend:
         self.refresh_func = refresh_func
         self.jitter = float(jitter)
         self.early_refresh = bool(early_refresh)
-        self.invalidate_on = tuple(invalidate_on)
+        self.invalidate_on = _models(invalidate_on)
 
     def get_vary(self, request: HttpRequest) -> str:
         """Return what this panel's entry varies by for ``request`` ("" for one shared entry)."""

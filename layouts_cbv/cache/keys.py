@@ -1,11 +1,18 @@
-"""Cache keys for panels: ``layouts:panel:{name}`` and ``layouts:panel:{name}:{vary}``."""
+"""Cache keys for panels: ``layouts:panel:{name}`` and ``layouts:panel:{name}:{vary}``.
+
+Every panel name also has a generation key, ``layouts:gen:{name}``: entries remember
+the generation they were written in, and :func:`~layouts_cbv.cache.invalidate_all`
+starts a new one, which drops every variant at once on any backend, without scans.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 
 PREFIX = "layouts:panel:"
+GENERATION_PREFIX = "layouts:gen:"
 HASH_MARK = "sha256="
 MAX_KEY_BYTES = 200
 
@@ -13,16 +20,37 @@ MAX_KEY_BYTES = 200
 _PLAIN = re.compile(r"^[\x21-\x7e]*$")
 
 
+def _hashed(text: str) -> str:
+    return HASH_MARK + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def name_part(panel_name: str) -> str:
+    """Return ``panel_name`` as it goes into keys: itself when memcached-safe, else its hash."""
+    if _PLAIN.match(panel_name) and len(panel_name) <= 100 and not panel_name.startswith(HASH_MARK):
+        return panel_name
+    return _hashed(panel_name)
+
+
 def vary_part(panel_name: str, vary: str) -> str:
     """Return ``vary`` as it goes into the key: itself when memcached-safe, else its hash."""
     plain = _PLAIN.match(vary) and not vary.startswith(HASH_MARK)
     if plain and len(PREFIX) + len(panel_name) + 1 + len(vary) <= MAX_KEY_BYTES:
         return vary
-    return HASH_MARK + hashlib.sha256(vary.encode("utf-8", "surrogatepass")).hexdigest()
+    return _hashed(vary)
 
 
 def panel_key(panel_name: str, vary: str = "") -> str:
     """Return the cache key of ``panel_name`` for ``vary`` (empty: the sitewide entry)."""
+    name = name_part(panel_name)
     if not vary:
-        return PREFIX + panel_name
-    return f"{PREFIX}{panel_name}:{vary_part(panel_name, vary)}"
+        return PREFIX + name
+    return f"{PREFIX}{name}:{vary_part(name, vary)}"
+
+
+def generation_key(panel_name: str) -> str:
+    """Return the key of the generation shared by every variant of ``panel_name``."""
+    return GENERATION_PREFIX + name_part(panel_name)
+
+
+def new_generation() -> str:
+    return secrets.token_hex(8)

@@ -12,3 +12,9 @@ class SiteLayout(BaseLayout):
     promo = Panel("testapp:promo")
     footer = Panel(literal="<footer>site footer</footer>")
     head_extras = RenderQueue()
+
+
+class EveryPanelLayout(Layout):
+    """Prints every panel of the page, whatever its name."""
+
+    template = "testapp/every_panel.html"

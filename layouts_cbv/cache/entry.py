@@ -1,0 +1,62 @@
+"""What a panel's cache entry holds, and how it is packed so bad entries are only misses.
+
+Entries are pickled here, into bytes, before Django's backend stores them: a corrupt,
+foreign or outdated entry then fails in :func:`unpack`, one key at a time, instead of
+failing the whole ``get_many`` of the page inside the backend.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+MAGIC = "layouts_cbv"
+# Bump when the tuple below changes: entries of older releases become misses.
+FORMAT = 1
+
+
+class BadEntry(ValueError):
+    """A cached value that is not a readable layouts_cbv entry."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    html: str
+    queue_items: tuple[tuple[str, Any], ...]
+    generation: str
+    created: float
+    fresh_until: float
+    stale_until: float
+
+    def is_fresh(self, now: float) -> bool:
+        return now < self.fresh_until
+
+
+def pack(entry: Entry) -> bytes:
+    """Return ``entry`` as bytes; raise if something in it cannot be pickled."""
+    fields = (
+        entry.html,
+        entry.queue_items,
+        entry.generation,
+        entry.created,
+        entry.fresh_until,
+        entry.stale_until,
+    )
+    return pickle.dumps((MAGIC, FORMAT, *fields), pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(value: Any) -> Entry:
+    """Return the entry packed in ``value``; raise :class:`BadEntry` for anything else."""
+    if not isinstance(value, bytes):
+        raise BadEntry(f"not a layouts_cbv entry: {type(value).__name__}")
+    try:
+        loaded = pickle.loads(value)
+    except Exception as exc:
+        raise BadEntry(f"cannot be unpickled: {exc!r}") from exc
+    if not (isinstance(loaded, tuple) and len(loaded) == 8 and loaded[:2] == (MAGIC, FORMAT)):
+        raise BadEntry("not a layouts_cbv entry of this release")
+    html, queue_items, generation, created, fresh_until, stale_until = loaded[2:]
+    if not isinstance(html, str):
+        raise BadEntry("the entry's HTML is not a string")
+    return Entry(html, tuple(queue_items), generation, created, fresh_until, stale_until)

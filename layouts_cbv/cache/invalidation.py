@@ -1,0 +1,90 @@
+"""Invalidation: one entry, every variant of a panel, or on model changes.
+
+Panel names are what users invalidate by, so every cached panel declaration is
+remembered here with the cache alias it uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db.models.signals import post_delete, post_save
+
+from .. import conf
+from . import guard
+from .keys import generation_key, new_generation, panel_key
+from .store import alias_of, key_version
+
+if TYPE_CHECKING:
+    from ..panel import Panel
+
+# panel name -> cache aliases its declarations use
+_aliases: dict[str, set[str]] = defaultdict(set)
+# (panel name, alias) -> the sources declared under that name, for the W001 check
+_sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+
+def declare(name: str, panel: Panel) -> None:
+    """Remember that a panel cached under ``name`` exists, and wire its ``invalidate_on``."""
+    strategy = panel.cache
+    if strategy is None:
+        return
+    alias = alias_of(strategy)
+    if alias in _aliases[name] and panel.source.describe() in _sources[(name, alias)]:
+        return
+    _aliases[name].add(alias)
+    _sources[(name, alias)].add(panel.source.describe())
+    for model in strategy.invalidate_on:
+        _connect(name, model)
+
+
+def declare_all(panels: Mapping[str, Panel | None]) -> None:
+    """Remember every cached panel of a layout or view class."""
+    for name, panel in panels.items():
+        if panel is not None:
+            declare(name, panel)
+
+
+def _connect(name: str, model: type) -> None:
+    def receiver(**kwargs: Any) -> None:
+        invalidate_all(name)
+
+    uid = f"layouts_cbv:{name}:{model._meta.label}"  # type: ignore[attr-defined]
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
+
+
+def aliases_for(name: str) -> set[str]:
+    """Return the aliases panel ``name`` is cached in (the default alias if none is known)."""
+    return set(_aliases.get(name) or {conf.get("CACHE_BACKEND")})
+
+
+def shared_names() -> dict[tuple[str, str], set[str]]:
+    """Return the (name, alias) pairs declared with more than one source."""
+    return {pair: sources for pair, sources in _sources.items() if len(sources) > 1}
+
+
+def declared_names() -> list[str]:
+    """Return every cached panel name declared so far, sorted."""
+    return sorted(_aliases)
+
+
+def invalidate(panel_name: str, vary: str | None = None) -> None:
+    """Delete one entry of ``panel_name``: the one for ``vary`` (None: the sitewide one)."""
+    key = panel_key(panel_name, vary or "")
+    version = key_version()
+    for alias in aliases_for(panel_name):
+        guard.call(alias, "delete", None, lambda c: c.delete(key, version=version))
+
+
+def invalidate_all(panel_name: str) -> None:
+    """Drop every variant of ``panel_name`` (all users, all paths), on every backend."""
+    key = generation_key(panel_name)
+    version = key_version()
+    generation = new_generation()
+    for alias in aliases_for(panel_name):
+        guard.call(
+            alias, "invalidate_all", None, lambda c: c.set(key, generation, None, version=version)
+        )

@@ -1,0 +1,60 @@
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+
+from layouts_cbv.cache import guard
+from tests import servers
+from tests.cache import counting
+
+BACKENDS = ["locmem", "db", "file", "redis", "memcached"]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = servers.redis_server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def memcached_server():
+    server = servers.memcached_server()
+    server.start()
+    yield server
+    server.stop()
+
+
+def cache_config(name, request, tmp_path):
+    prefix = "tests.cache.counting."
+    if name == "locmem":
+        return {"BACKEND": prefix + "CountingLocMemCache"}
+    if name == "db":
+        request.getfixturevalue("db")
+        return {"BACKEND": prefix + "CountingDatabaseCache", "LOCATION": "layouts_cache_table"}
+    if name == "file":
+        return {"BACKEND": prefix + "CountingFileBasedCache", "LOCATION": str(tmp_path / "cache")}
+    if name == "redis":
+        server = request.getfixturevalue("redis_server")
+        return {
+            "BACKEND": prefix + "CountingRedisCache",
+            "LOCATION": f"redis://{servers.HOST}:{server.port}/0",
+        }
+    server = request.getfixturevalue("memcached_server")
+    return {
+        "BACKEND": prefix + "CountingPyMemcacheCache",
+        "LOCATION": f"{servers.HOST}:{server.port}",
+    }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, settings, tmp_path):
+    """Run the test once per real cache backend, as the default alias; return its name."""
+    settings.CACHES = {"default": cache_config(request.param, request, tmp_path)}
+    if request.param == "db":
+        call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    guard.reset()
+    counting.calls.clear()
+    yield request.param
+    guard.reset()

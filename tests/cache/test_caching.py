@@ -1,0 +1,219 @@
+"""Panel caching through whole pages, on every backend: hits, misses, queues, round trips."""
+
+import pytest
+from django.core.cache import caches
+
+from layouts_cbv import Panel, cache
+from layouts_cbv.queues import add_script
+from tests.cache import counting
+from tests.testapp.layouts import EveryPanelLayout
+from tests.testapp.views import PageView
+from tests.utils import render, text
+
+calls = []
+
+
+def counted(label):
+    def panel(request):
+        calls.append(label)
+        add_script(request, f"/{label}.js")
+        return f"<p>{label} #{calls.count(label)}</p>"
+
+    return panel
+
+
+def view(**panels):
+    return type("View", (PageView,), {"layout": EveryPanelLayout, **panels})
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls():
+    calls.clear()
+
+
+def test_hit_does_not_call_the_source_and_replays_queue_items(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
+    first, second = text(render(View)), text(render(View))
+    assert calls == ["side"]
+    assert "<p>side #1</p>" in second
+    assert '<script src="/side.js"></script>' in second  # replayed from the cache
+    assert first == second
+
+
+def test_replayed_items_are_deduplicated_with_the_pages_own(backend):
+    def shared(request):
+        add_script(request, "/static/content.js")  # the content template adds it too
+        return "shared"
+
+    View = view(sidebar=Panel(shared, cache=cache.sitewide(60)))
+    render(View)
+    assert text(render(View)).count('src="/static/content.js"') == 1
+
+
+def test_entry_is_stored_under_exactly_the_documented_key(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.per_path(60)))
+    render(View, path="/about/")
+    assert caches["default"].get("layouts:panel:sidebar:/about/") is not None
+    caches["default"].delete("layouts:panel:sidebar:/about/")  # the plain Django recipe
+    render(View, path="/about/")
+    assert calls == ["side", "side"]
+
+
+def test_warm_page_with_eight_cached_panels_costs_one_cache_call(backend):
+    panels = {f"p{i}": Panel(counted(f"p{i}"), cache=cache.sitewide(60)) for i in range(8)}
+    View = view(**panels)
+    render(View)
+    counting.calls.clear()
+    body = text(render(View))
+    assert dict(counting.calls) == {"get_many": 1}
+    assert all(f"<p>p{i} #1</p>" in body for i in range(8))
+
+
+def test_cold_page_reads_once_and_writes_once_per_timeout(backend):
+    View = view(
+        a=Panel(counted("a"), cache=cache.sitewide(60)),
+        b=Panel(counted("b"), cache=cache.per_path(60)),
+        c=Panel(counted("c"), cache=cache.sitewide(300)),
+    )
+    render(View)
+    # Entries: one set_many per timeout (60, 300); new generations: one more, kept forever.
+    assert dict(counting.calls) == {"get_many": 1, "set_many": 3}
+    counting.calls.clear()
+    render(View, path="/other/")
+    assert dict(counting.calls) == {"get_many": 1, "set_many": 1}  # only b is new
+
+
+def test_failing_panel_is_never_cached(backend):
+    attempts = []
+
+    def flaky(request):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("first time fails")
+        return "<p>recovered</p>"
+
+    View = view(sidebar=Panel(flaky, cache=cache.sitewide(60)))
+    assert 'data-panel="sidebar"' in text(render(View))
+    assert "<p>recovered</p>" in text(render(View))
+    assert "<p>recovered</p>" in text(render(View))
+    assert len(attempts) == 2
+
+
+def test_cache_disabled_renders_everything_fresh(backend, settings):
+    settings.LAYOUTS_CBV = {"CACHE_ENABLED": False}
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
+    render(View), render(View)
+    assert calls == ["side", "side"]
+    assert counting.total() == 0
+
+
+def test_timeout_zero_is_never_stored(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(0)))
+    render(View), render(View)
+    assert calls == ["side", "side"]
+
+
+def test_per_user_entries_are_separate(backend, django_user_model):
+    from django.test import RequestFactory
+
+    View = view(sidebar=Panel(lambda r: f"<p>user {r.user.username}</p>", cache=cache.per_user(60)))
+    alice = django_user_model.objects.create(username="alice")
+    bob = django_user_model.objects.create(username="bob")
+    for user, other in [(alice, bob), (bob, alice), (alice, bob)]:
+        request = RequestFactory().get("/")
+        request.user = user
+        response = View.as_view()(request)
+        response.render()
+        assert f"user {user.username}" in text(response)
+        assert f"user {other.username}" not in text(response)
+    assert caches["default"].get(f"layouts:panel:sidebar:{alice.pk}") is not None
+
+
+def test_invalidate_one_entry(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.per_path(60)))
+    render(View, path="/a/"), render(View, path="/b/")
+    cache.invalidate("sidebar", "/a/")
+    render(View, path="/a/"), render(View, path="/b/")
+    assert calls == ["side", "side", "side"]
+
+
+def test_invalidate_sitewide_entry(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
+    render(View)
+    cache.invalidate("sidebar")
+    render(View)
+    assert calls == ["side", "side"]
+
+
+def test_invalidate_all_drops_every_variant_without_scans(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.per_path(60)))
+    for path in ("/a/", "/b/", "/c/"):
+        render(View, path=path)
+    counting.calls.clear()
+    cache.invalidate_all("sidebar")
+    assert dict(counting.calls) == {"set": 1}  # one generation bump, whatever the variants
+    for path in ("/a/", "/b/", "/c/"):
+        render(View, path=path)
+    assert len(calls) == 6
+
+
+def test_evicted_generation_never_resurrects_old_entries(backend):
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
+    render(View)
+    cache.invalidate_all("sidebar")
+    render(View)
+    caches["default"].delete("layouts:gen:sidebar")  # as an LRU eviction would
+    render(View)
+    assert calls == ["side", "side", "side"]
+
+
+@pytest.mark.django_db
+def test_invalidate_on_model_save_and_delete(backend):
+    from django.contrib.auth.models import Group
+
+    View = view(
+        groups=Panel(
+            lambda r: f"<p>{Group.objects.count()} groups</p>",
+            cache=cache.sitewide(60, invalidate_on=[Group]),
+        )
+    )
+    assert "<p>0 groups</p>" in text(render(View))
+    group = Group.objects.create(name="editors")
+    assert "<p>1 groups</p>" in text(render(View))
+    group.delete()
+    assert "<p>0 groups</p>" in text(render(View))
+
+
+def test_backend_option_picks_the_alias(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "d"},
+        "panels": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+    }
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60, backend="panels")))
+    render(View)
+    assert caches["panels"].get("layouts:panel:sidebar") is not None
+    assert caches["default"].get("layouts:panel:sidebar") is None
+
+
+def test_cache_backend_setting_picks_the_default_alias(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "d"},
+        "fast": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "f"},
+    }
+    settings.LAYOUTS_CBV = {"CACHE_BACKEND": "fast"}
+    View = view(fastpanel=Panel(counted("side"), cache=cache.sitewide(60)))
+    render(View)
+    assert caches["fast"].get("layouts:panel:fastpanel") is not None
+
+
+def test_jitter_spreads_expiry_below_the_timeout(backend):
+    from layouts_cbv.cache.entry import unpack
+
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(1000, jitter=0.5)))
+    lifetimes = set()
+    for _ in range(5):
+        cache.invalidate("sidebar")
+        render(View)
+        entry = unpack(caches["default"].get("layouts:panel:sidebar"))
+        lifetimes.add(round(entry.fresh_until - entry.created))
+    assert all(500 <= life <= 1000 for life in lifetimes) and len(lifetimes) > 1

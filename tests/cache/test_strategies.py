@@ -1,0 +1,149 @@
+"""The PanelCacheBackend hierarchy and its exact keys."""
+
+import warnings
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache.backends.base import BaseCache, CacheKeyWarning
+from django.test import RequestFactory
+
+from layouts_cbv import cache
+from layouts_cbv.cache import (
+    CustomCache,
+    PanelCacheBackend,
+    PerPathCache,
+    PerSessionCache,
+    PerUserCache,
+    PerUserPerPathCache,
+    SitewideCache,
+)
+
+
+class User:
+    is_authenticated = True
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
+class Session:
+    def __init__(self, key):
+        self.session_key = key
+
+
+def request(path="/about/", user=None, session=None):
+    req = RequestFactory().get(path)
+    req.user = user or AnonymousUser()
+    if session is not None:
+        req.session = session
+    return req
+
+
+@pytest.mark.parametrize(
+    ("strategy", "cls", "req", "key"),
+    [
+        (cache.sitewide(60), SitewideCache, request(), "layouts:panel:nav"),
+        (cache.per_user(60), PerUserCache, request(user=User(42)), "layouts:panel:nav:42"),
+        (cache.per_user(60), PerUserCache, request(), "layouts:panel:nav:anonymous"),
+        (cache.per_path(60), PerPathCache, request("/about/"), "layouts:panel:nav:/about/"),
+        (
+            cache.per_user_per_path(60),
+            PerUserPerPathCache,
+            request("/a/", User(7)),
+            "layouts:panel:nav:7:/a/",
+        ),
+        (
+            cache.per_session(60),
+            PerSessionCache,
+            request(session=Session("abc123")),
+            "layouts:panel:nav:abc123",
+        ),
+        (
+            cache.per_session(60),
+            PerSessionCache,
+            request(session=Session(None)),
+            "layouts:panel:nav:no-session",
+        ),
+        (cache.per_session(60), PerSessionCache, request(), "layouts:panel:nav:no-session"),
+        (cache.custom(lambda r: "red", 60), CustomCache, request(), "layouts:panel:nav:red"),
+        (cache.custom(lambda r: "", 60), CustomCache, request(), "layouts:panel:nav"),
+    ],
+)
+def test_shortcuts_return_their_class_and_exact_keys(strategy, cls, req, key):
+    assert type(strategy) is cls and isinstance(strategy, PanelCacheBackend)
+    assert strategy.make_key("nav", req) == key
+
+
+def test_user_subclass_overriding_get_vary():
+    class PerCountry(PanelCacheBackend):
+        def get_vary(self, request):
+            return request.headers.get("X-Country", "")
+
+    req = RequestFactory().get("/", headers={"X-Country": "fr"})
+    assert PerCountry(60).make_key("promo", req) == "layouts:panel:promo:fr"
+
+
+def test_base_class_demands_get_vary():
+    with pytest.raises(NotImplementedError, match="must provide get_vary"):
+        PanelCacheBackend(60).make_key("nav", request())
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/" + "a" * 300 + "/", "/caf%C3%A9/", "/a%09b/", "/a%20b/"],
+)
+def test_unsafe_or_long_vary_is_hashed_and_valid_on_memcached(path):
+    key = cache.per_path(60).make_key("nav", request(path))
+    assert key.startswith("layouts:panel:nav:sha256=") and len(key.encode()) <= 200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        BaseCache({}).validate_key(key)
+
+
+def test_literal_vary_starting_with_hash_mark_cannot_collide():
+    a = cache.custom(lambda r: "sha256=x", 60).make_key("nav", request())
+    assert a != "layouts:panel:nav:sha256=x"
+
+
+def test_hash_is_stable_and_distinct():
+    s = cache.per_path(60)
+    assert s.make_key("n", request("/é/")) == s.make_key("n", request("/é/"))
+    assert s.make_key("n", request("/é/")) != s.make_key("n", request("/è/"))
+
+
+def test_non_ascii_panel_name_still_gives_a_valid_key():
+    key = cache.sitewide(60).make_key("menü", request())
+    BaseCache({}).validate_key(key)
+    assert key.startswith("layouts:panel:sha256=")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"timeout": "60"}, TypeError),
+        ({"timeout": 1.5}, TypeError),
+        ({"timeout": True}, TypeError),
+        ({"timeout": -1}, ValueError),
+        ({"timeout": 60, "stale_ttl": -5}, ValueError),
+        ({"timeout": 60, "stale_ttl": None}, TypeError),
+        ({"timeout": 60, "backend": 3}, TypeError),
+        ({"timeout": 60, "refresh_func": "x"}, TypeError),
+        ({"timeout": 60, "jitter": 2}, ValueError),
+        ({"timeout": 60, "jitter": "0.1"}, TypeError),
+        ({"timeout": 60, "invalidate_on": ["blog.Article"]}, TypeError),
+        ({"timeout": 60, "invalidate_on": object}, TypeError),
+    ],
+)
+def test_bad_arguments_fail_at_declaration(kwargs, error):
+    with pytest.raises(error):
+        cache.sitewide(**kwargs)
+
+
+def test_none_and_zero_timeouts_are_valid():
+    assert cache.sitewide(None).timeout is None
+    assert cache.per_user(0).timeout == 0
+
+
+def test_custom_needs_a_callable():
+    with pytest.raises(TypeError):
+        cache.custom("nope", 60)

@@ -1,0 +1,101 @@
+"""Real Redis and memcached servers on free loopback ports, started and stopped by tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def require_binary(name: str, package: str) -> str:
+    """Return the path of ``name``; skip (fail under CI=true) when it is not installed."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = (
+        f"{name} is not installed: install it with 'apt-get install -y {package}' "
+        "(make test does so by itself when run as root)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _ask(port: int, command: bytes, expect: bytes) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5) as sock:
+            sock.sendall(command)
+            return expect in sock.recv(256)
+    except OSError:
+        return False
+
+
+class Server:
+    """A server process that can be stopped and started again on the same port."""
+
+    def __init__(self, argv: list[str], port: int, ping: bytes, pong: bytes):
+        self.argv, self.port, self.ping, self.pong = argv, port, ping, pong
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while not _ask(self.port, self.ping, self.pong):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{self.argv[0]} did not start on port {self.port}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def redis_server() -> Server:
+    binary = require_binary("redis-server", "redis-server")
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="layouts-redis-")
+    argv = [
+        binary,
+        "--bind",
+        HOST,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        workdir,
+    ]
+    return Server(argv, port, b"PING\r\n", b"+PONG")
+
+
+def memcached_server() -> Server:
+    binary = require_binary("memcached", "memcached")
+    port = free_port()
+    argv = [binary, "-l", HOST, "-p", str(port), "-U", "0"]
+    if os.geteuid() == 0:
+        argv += ["-u", "root"]
+    return Server(argv, port, b"version\r\n", b"VERSION")
