@@ -26,7 +26,8 @@ sandbox: $(VENV)/.sandbox ## Migrate, seed demo data and serve the demo on 127.0
 	$(PY) sandbox/manage.py seed_demo
 	$(PY) sandbox/manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.test ## Run the test suite (starts the servers it needs)
+test: $(VENV)/.test ## Run the test suite (installs Redis and memcached if it may; tests start them)
+	@sh tests/ensure_servers.sh
 	$(PY) -m pytest
 
 lint: $(VENV)/.test ## Run ruff

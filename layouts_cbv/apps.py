@@ -18,3 +18,4 @@ class LayoutsCbvConfig(AppConfig):
         checks.register(layout_checks.check_settings)
         checks.register(layout_checks.check_layouts)
         checks.register(layout_checks.check_views, checks.Tags.urls)
+        checks.register(layout_checks.check_cached_names, checks.Tags.caches)

@@ -13,6 +13,7 @@ from . import registry as panel_registry
 from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel
+from .cache.invalidation import shared_names
 from .sources import NamedSource, URLSource, url_name_exists
 
 E_UNKNOWN_SETTING = "layouts_cbv.E001"
@@ -20,6 +21,7 @@ E_LAYOUT_PANEL = "layouts_cbv.E002"
 E_VIEW_PANEL = "layouts_cbv.E003"
 E_LAYOUT_REFERENCE = "layouts_cbv.E004"
 E_LAYOUT_CLASH = "layouts_cbv.E005"
+W_SHARED_NAME = "layouts_cbv.W001"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -90,6 +92,20 @@ def check_layouts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
         for layout in layouts:
             errors.extend(panel_errors(layout.panels, f"layout {label!r}", layout, E_LAYOUT_PANEL))
     return errors
+
+
+def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return [
+        checks.Warning(
+            f"Cached panels named {name!r} in cache {alias!r} have different sources: "
+            + ", ".join(sorted(sources))
+            + ".",
+            hint="They share cache entries and invalidation; give them different names "
+            "or different cache aliases.",
+            id=W_SHARED_NAME,
+        )
+        for (name, alias), sources in sorted(shared_names().items())
+    ]
 
 
 def check_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -8,3 +8,17 @@ def _clear_caches():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _isolate_declarations():
+    # Views made inside a test declare cached panels; forget them after the test.
+    from layouts_cbv.cache import invalidation
+
+    aliases = {name: set(found) for name, found in invalidation._aliases.items()}
+    sources = {pair: set(found) for pair, found in invalidation._sources.items()}
+    yield
+    invalidation._aliases.clear()
+    invalidation._aliases.update(aliases)
+    invalidation._sources.clear()
+    invalidation._sources.update(sources)

@@ -1,0 +1,51 @@
+"""Read one panel entry as it is stored, for ``manage.py layouts_cache inspect``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import caches
+
+from .entry import BadEntry, Entry, unpack
+from .invalidation import aliases_for
+from .keys import generation_key, panel_key
+from .store import key_version
+
+
+@dataclass
+class StoredEntry:
+    alias: str
+    key: str
+    size: int | None = None
+    entry: Entry | None = None
+    current: bool = False
+    problem: str = ""
+
+    def age(self, now: float | None = None) -> float | None:
+        return None if self.entry is None else (now or time.time()) - self.entry.created
+
+
+def inspect_entry(panel_name: str, vary: str | None = None) -> list[StoredEntry]:
+    """Return what every alias of ``panel_name`` holds for ``vary`` (None: the sitewide entry)."""
+    key = panel_key(panel_name, vary or "")
+    found = []
+    for alias in sorted(aliases_for(panel_name)):
+        values = caches[alias].get_many([key, generation_key(panel_name)], version=key_version())
+        found.append(_read(alias, key, values.get(key), values.get(generation_key(panel_name))))
+    return found
+
+
+def _read(alias: str, key: str, value: Any, generation: Any) -> StoredEntry:
+    stored = StoredEntry(alias, key)
+    if value is None:
+        return stored
+    stored.size = len(value) if isinstance(value, bytes) else None
+    try:
+        stored.entry = unpack(value)
+    except BadEntry as exc:
+        stored.problem = str(exc)
+        return stored
+    stored.current = generation is not None and stored.entry.generation == generation
+    return stored
