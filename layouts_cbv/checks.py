@@ -10,10 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
 from . import registry as panel_registry
+from .cache.invalidation import shared_names
 from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel
-from .cache.invalidation import shared_names
 from .sources import NamedSource, URLSource, url_name_exists
 
 E_UNKNOWN_SETTING = "layouts_cbv.E001"

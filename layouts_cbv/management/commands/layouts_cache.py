@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.urls import get_resolver
 
 from ...cache import invalidate_all
 from ...cache.inspection import StoredEntry, inspect_entry
@@ -27,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         # Importing the URLconf imports the views, which declare their cached panels.
-        get_resolver().url_patterns
+        import_module(settings.ROOT_URLCONF)
         if action == "clear":
             self.clear(options["panel"], options["all"])
         else:
