@@ -19,6 +19,7 @@ from . import conf
 from .cache.invalidation import declare
 from .cache.store import PageCache
 from .clone import clone_for_panel
+from .csrf import from_placeholders, to_placeholders
 from .errors import condition_failed, panel_failed
 from .panel import Panel
 from .queues import get_collector
@@ -114,8 +115,9 @@ class PanelRenderer:
         for job in jobs:
             entry = page_cache.hit(job.name, now)
             if entry is not None:
+                html = mark_safe(from_placeholders(entry.html, self.request))
                 outcomes[job.name] = PanelOutcome(
-                    job.name, mark_safe(entry.html), list(entry.queue_items), cached=True
+                    job.name, html, list(entry.queue_items), cached=True
                 )
         return outcomes
 
@@ -123,7 +125,8 @@ class PanelRenderer:
         for name in page_cache.slots:
             outcome = outcomes.get(name)
             if outcome is not None and not outcome.failed and not outcome.cached:
-                page_cache.store(name, outcome.html, outcome.queue_items)
+                html = to_placeholders(outcome.html, self.request)
+                page_cache.store(name, html, outcome.queue_items)
         page_cache.flush()
 
     def _render(self, jobs: list[_Job]) -> dict[str, PanelOutcome]:

@@ -16,9 +16,6 @@ def _isolate_declarations():
     from layouts_cbv.cache import invalidation
 
     aliases = {name: set(found) for name, found in invalidation._aliases.items()}
-    sources = {pair: set(found) for pair, found in invalidation._sources.items()}
     yield
     invalidation._aliases.clear()
     invalidation._aliases.update(aliases)
-    invalidation._sources.clear()
-    invalidation._sources.update(sources)

@@ -13,7 +13,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "layouts_cbv",
-    *(["sandbox.blog"] if __import__("os").environ.get("NO_SANDBOX") is None else []),
+    "sandbox.blog",
     "tests.testapp",
 ]
 

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 # panel name -> cache aliases its declarations use
 _aliases: dict[str, set[str]] = defaultdict(set)
-# (panel name, alias) -> the sources declared under that name, for the W001 check
-_sources: dict[tuple[str, str], set[str]] = defaultdict(set)
 
 
 def declare(name: str, panel: Panel) -> None:
@@ -31,11 +29,8 @@ def declare(name: str, panel: Panel) -> None:
     strategy = panel.cache
     if strategy is None:
         return
-    alias = alias_of(strategy)
-    if alias in _aliases[name] and panel.source.describe() in _sources[(name, alias)]:
-        return
-    _aliases[name].add(alias)
-    _sources[(name, alias)].add(panel.source.describe())
+    _aliases[name].add(alias_of(strategy))
+    # Connecting twice is harmless: each receiver has a dispatch_uid.
     for model in strategy.invalidate_on:
         _connect(name, model)
 
@@ -59,11 +54,6 @@ def _connect(name: str, model: type) -> None:
 def aliases_for(name: str) -> set[str]:
     """Return the aliases panel ``name`` is cached in (the default alias if none is known)."""
     return set(_aliases.get(name) or {conf.get("CACHE_BACKEND")})
-
-
-def shared_names() -> dict[tuple[str, str], set[str]]:
-    """Return the (name, alias) pairs declared with more than one source."""
-    return {pair: sources for pair, sources in _sources.items() if len(sources) > 1}
 
 
 def declared_names() -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from classytags.arguments import Argument, Flag
+from classytags.arguments import Argument, MultiValueArgument
 from classytags.core import Options, Tag
 from django import template
 from django.http import HttpRequest
@@ -51,14 +51,29 @@ class AddScript(Tag):
     """``{% addscript "/static/app.js" [async] [defer] %}``: queue a script."""
 
     name = "addscript"
-    options = Options(
-        Argument("src"),
-        Flag("is_async", true_values=["async"], default=False),
-        Flag("is_deferred", true_values=["defer"], default=False),
-    )
+    options = Options(Argument("src"), MultiValueArgument("flags", required=False, resolve=False))
+    allowed_flags = frozenset({"async", "defer"})
 
-    def render_tag(self, context: Context, src: str, is_async: bool, is_deferred: bool) -> str:
-        add_script(request_of(context, self.name), src, is_async=is_async, is_deferred=is_deferred)
+    def __init__(self, parser: Any, tokens: Any):
+        super().__init__(parser, tokens)
+        # Flags are words, checked here so a typo fails when the template is loaded.
+        given = self.kwargs.pop("flags", None)
+        self.flags = (
+            frozenset(flag.var.value for flag in given) if isinstance(given, list) else frozenset()
+        )
+        unknown = self.flags - self.allowed_flags
+        if unknown:
+            raise template.TemplateSyntaxError(
+                f"{{% addscript %}} takes the flags 'async' and 'defer', not {', '.join(sorted(unknown))}."
+            )
+
+    def render_tag(self, context: Context, src: str) -> str:
+        add_script(
+            request_of(context, self.name),
+            src,
+            is_async="async" in self.flags,
+            is_deferred="defer" in self.flags,
+        )
         return ""
 
 

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "blog"
+
+urlpatterns = [
+    path("", views.ArticleListView.as_view(), name="home"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article"),
+    path("articles/<slug:slug>/comment/", views.CommentCreateView.as_view(), name="comment"),
+    path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author"),
+]
