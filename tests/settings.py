@@ -7,6 +7,7 @@ ROOT_URLCONF = "tests.urls"
 USE_TZ = True
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
