@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -99,3 +100,13 @@ def memcached_server() -> Server:
     if os.geteuid() == 0:
         argv += ["-u", "root"]
     return Server(argv, port, b"version\r\n", b"VERSION")
+
+
+@contextlib.contextmanager
+def running(server: Server):
+    """Start ``server`` for the ``with`` block and stop it afterwards, whatever happens."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

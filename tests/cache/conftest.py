@@ -11,18 +11,14 @@ BACKENDS = ["locmem", "db", "file", "redis", "memcached"]
 
 @pytest.fixture(scope="session")
 def redis_server():
-    server = servers.redis_server()
-    server.start()
-    yield server
-    server.stop()
+    with servers.running(servers.redis_server()) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def memcached_server():
-    server = servers.memcached_server()
-    server.start()
-    yield server
-    server.stop()
+    with servers.running(servers.memcached_server()) as server:
+        yield server
 
 
 def cache_config(name, request, tmp_path):

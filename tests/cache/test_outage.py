@@ -53,10 +53,8 @@ def use_redis(settings, port, backoff=5):
 @pytest.fixture
 def own_redis():
     """A Redis server of this test's own, which it may stop and start."""
-    server = servers.redis_server()
-    server.start()
-    yield server
-    server.stop()
+    with servers.running(servers.redis_server()) as server:
+        yield server
 
 
 def test_redis_stopped_and_started_again(settings, own_redis, caplog):
