@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,15 +26,25 @@ T = TypeVar("T")
 _down_until: dict[str, float] = {}
 
 
+_probe_lock = threading.Lock()
+
+
 def is_down(alias: str) -> bool:
     """Return whether ``alias`` failed less than ``BACKOFF`` seconds ago."""
     until = _down_until.get(alias)
-    if until is None:
-        return False
-    if time.monotonic() >= until:
-        _down_until.pop(alias, None)
-        return False
-    return True
+    return until is not None and time.monotonic() < until
+
+
+def _may_call(alias: str) -> bool:
+    if _down_until.get(alias) is None:
+        return True
+    with _probe_lock:
+        if is_down(alias):
+            return False
+        # The back-off is over: this caller probes the server, and everyone else keeps
+        # skipping it until the probe has answered, so a hung server gets one caller.
+        mark_down(alias)
+        return True
 
 
 def mark_down(alias: str) -> None:
@@ -60,10 +71,10 @@ DATA_ERRORS = (
 
 def call(alias: str, operation: str, default: T, fn: Callable[[Any], T]) -> T:
     """Return ``fn(cache)`` for the cache ``alias``, or ``default`` when it fails or is down."""
-    if is_down(alias):
+    if not _may_call(alias):
         return default
     try:
-        return fn(caches[alias])
+        result = fn(caches[alias])
     except DATA_ERRORS as exc:
         logger.warning(
             "Cache %r returned an unreadable value during %s (%s: %s); treating it as a miss.",
@@ -72,6 +83,7 @@ def call(alias: str, operation: str, default: T, fn: Callable[[Any], T]) -> T:
             type(exc).__name__,
             exc,
         )
+        _down_until.pop(alias, None)
         return default
     except Exception as exc:
         mark_down(alias)
@@ -85,3 +97,5 @@ def call(alias: str, operation: str, default: T, fn: Callable[[Any], T]) -> T:
             conf.get("BACKOFF"),
         )
         return default
+    _down_until.pop(alias, None)
+    return result

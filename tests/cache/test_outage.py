@@ -120,6 +120,27 @@ def test_hung_server_costs_one_timeout_per_backoff_period(settings, hung_port):
     assert time.monotonic() - started < first * 5
 
 
+def test_after_the_backoff_one_request_probes_while_the_others_skip(settings, hung_port):
+    use_redis(settings, hung_port, backoff=1)
+    render(View)  # fails: the alias backs off
+    time.sleep(1.05)
+    counting.calls.clear()
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def visit():
+        barrier.wait()
+        statuses.append(render(View).status_code)
+
+    threads = [threading.Thread(target=visit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert counting.calls["get_many"] == 1, "every request probed the hung server"
+
+
 def test_backoff_applies_per_alias(settings, hung_port):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
