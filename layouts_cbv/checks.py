@@ -15,27 +15,57 @@ from .cache.store import alias_of
 from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel
-from .sources import NamedSource, URLSource, url_name_exists
+from .sources import NamedSource, URLSource, import_callable, url_name_exists
 
 E_UNKNOWN_SETTING = "layouts_cbv.E001"
 E_LAYOUT_PANEL = "layouts_cbv.E002"
 E_VIEW_PANEL = "layouts_cbv.E003"
 E_LAYOUT_REFERENCE = "layouts_cbv.E004"
 E_LAYOUT_CLASH = "layouts_cbv.E005"
+E_SETTING_TYPE = "layouts_cbv.E006"
+E_UNKNOWN_ALIAS = "layouts_cbv.E007"
+E_DETECTOR = "layouts_cbv.E008"
 W_SHARED_NAME = "layouts_cbv.W001"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     unknown = conf.unknown_keys()
-    if not unknown:
-        return []
-    return [
-        checks.Error(
-            f"Unknown {conf.SETTING_NAME} key(s): {', '.join(unknown)}.",
-            hint=f"Valid keys: {', '.join(sorted(conf.DEFAULTS))}.",
-            id=E_UNKNOWN_SETTING,
-        )
-    ]
+    if unknown:
+        return [
+            checks.Error(
+                f"Unknown {conf.SETTING_NAME} key(s): {', '.join(unknown)}.",
+                hint=f"Valid keys: {', '.join(sorted(conf.DEFAULTS))}.",
+                id=E_UNKNOWN_SETTING,
+            )
+        ]
+    problems = conf.wrong_types()
+    if problems:
+        return [checks.Error(problem, id=E_SETTING_TYPE) for problem in problems]
+    return [*_detector_errors(), *_alias_errors([conf.get("CACHE_BACKEND")], "CACHE_BACKEND")]
+
+
+def _detector_errors() -> Iterator[checks.CheckMessage]:
+    for path in conf.get("PARTIAL_DETECTORS"):
+        try:
+            import_callable(path)
+        except Exception as exc:
+            yield checks.Error(
+                f"PARTIAL_DETECTORS entry {path!r} cannot be imported: {exc}",
+                hint="Give the dotted path of a function (request) -> bool.",
+                id=E_DETECTOR,
+            )
+
+
+def _alias_errors(aliases: list[str], where: str) -> Iterator[checks.CheckMessage]:
+    from django.conf import settings
+
+    for alias in aliases:
+        if alias not in settings.CACHES:
+            yield checks.Error(
+                f"{where} names the cache alias {alias!r}, which is not in settings.CACHES.",
+                hint=f"Known aliases: {', '.join(sorted(settings.CACHES))}.",
+                id=E_UNKNOWN_ALIAS,
+            )
 
 
 def unresolved(panel: Panel) -> str | None:
@@ -98,8 +128,8 @@ def check_layouts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
 def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .mixins import LayoutMixin
 
-    if conf.unknown_keys():
-        return []  # E001 says why; the default alias is not known yet
+    if conf.unknown_keys() or conf.wrong_types():
+        return []  # E001 or E006 says why; the default alias is not known yet
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     declarations = [layout.panels for layout in layout_registry.all()]
     declarations += [view._view_panels for view in routed_views(LayoutMixin)]
@@ -107,7 +137,10 @@ def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         for name, panel in panels.items():
             if panel is not None and panel.cache is not None:
                 sources[(name, alias_of(panel.cache))].add(panel.source.describe())
-    return [
+    errors: list[checks.CheckMessage] = []
+    for name, alias in sorted(sources):
+        errors.extend(_alias_errors([alias], f"The cache of panel {name!r}"))
+    return errors + [
         checks.Warning(
             f"Cached panels named {name!r} in cache {alias!r} have different sources: "
             + ", ".join(sorted(described))

@@ -24,6 +24,22 @@ DEFAULTS: dict[str, Any] = {
     "KEY_VERSION": None,
 }
 
+NUMBER = (int, float)
+# What each key accepts; None stands for "None is allowed".
+TYPES: dict[str, tuple[type | None, ...]] = {
+    "CACHE_ENABLED": (bool,),
+    "CACHE_BACKEND": (str,),
+    "DEBUG_ERRORS": (bool, None),
+    "PARTIAL_DETECTORS": (list, tuple),
+    "SERVER_TIMING": (bool, None),
+    "STRICT_VARY": (bool,),
+    "LOCK_TIMEOUT": NUMBER,
+    "LOCK_WAIT": NUMBER,
+    "BACKOFF": NUMBER,
+    "DEFERRED_MAX_AGE": (int,),
+    "KEY_VERSION": (int, None),
+}
+
 # Settings whose None default means "follow settings.DEBUG".
 FOLLOW_DEBUG = frozenset({"DEBUG_ERRORS", "SERVER_TIMING"})
 
@@ -38,6 +54,20 @@ def unknown_keys() -> list[str]:
     return sorted(set(user_settings()) - set(DEFAULTS))
 
 
+def wrong_types() -> list[str]:
+    """Return one sentence per ``LAYOUTS_CBV`` value of the wrong type."""
+    problems = []
+    for key, value in user_settings().items():
+        allowed = TYPES.get(key)
+        if allowed is None or (value is None and None in allowed):
+            continue
+        types = tuple(t for t in allowed if t is not None)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = " or ".join(t.__name__ for t in types) + (" or None" if None in allowed else "")
+            problems.append(f"{SETTING_NAME}[{key!r}] must be {names}, not {value!r}.")
+    return problems
+
+
 @cache
 def _merged() -> dict[str, Any]:
     unknown = unknown_keys()
@@ -46,6 +76,9 @@ def _merged() -> dict[str, Any]:
             f"Unknown {SETTING_NAME} key(s): {', '.join(unknown)}. "
             f"Valid keys: {', '.join(sorted(DEFAULTS))}."
         )
+    problems = wrong_types()
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
     return {**DEFAULTS, **user_settings()}
 
 

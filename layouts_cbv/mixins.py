@@ -16,8 +16,6 @@ from .response import LayoutResponse
 
 __all__ = ["LayoutMixin"]
 
-_MISSING = object()
-
 
 def view_declarations(cls: type) -> dict[str, Panel | None]:
     """Return the panels declared on a view class and its bases; ``None`` marks a removal."""
@@ -29,6 +27,18 @@ def view_declarations(cls: type) -> dict[str, Panel | None]:
             elif name in panels:
                 panels[name] = None
     return panels
+
+
+def _dropped_by_view(cls: type, name: str) -> bool:
+    """Return whether a layout view class says ``name = None`` to drop that panel.
+
+    Only the project's own view classes count: Django's ``model = None`` or
+    ``template_name = None`` are never panel removals.
+    """
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name] is None and issubclass(klass, LayoutMixin)
+    return False
 
 
 class LayoutMixin:
@@ -84,26 +94,27 @@ class LayoutMixin:
 
     def get_panels(self) -> dict[str, Panel | None]:
         """Return the page's panels: the layout's, overridden by the view's declarations."""
-        merged = self._merged_for(self.get_layout())
-        overrides = {
-            name: value
-            for name, value in vars(self).items()
-            if (value is None and name in merged) or isinstance(value, Panel)
-        }
-        if not overrides:
-            return dict(merged)
-        panels: dict[str, Panel | None] = {**merged, **overrides}
-        return {name: panel for name, panel in panels.items() if panel is not None}
+        panels: dict[str, Panel | None] = dict(self._merged_for(self.get_layout()))
+        # as_view(sidebar=...) sets an instance attribute; Django allows that only for
+        # names the class already has, so only the view's own panel names can differ.
+        for name in self._view_panels.keys() & vars(self).keys():
+            value = vars(self)[name]
+            if value is None:
+                panels.pop(name, None)
+            elif isinstance(value, Panel):
+                panels[name] = value
+        return panels
 
     @classmethod
     def _merged_for(cls, layout: type[Layout]) -> dict[str, Panel]:
         # The merge depends only on the two classes, so it is done once per pair.
         merged = cls._merged_panels.get(layout)
         if merged is None:
-            merged = dict(layout.panels)
-            for name in list(merged):
-                if getattr(cls, name, _MISSING) is None:
-                    del merged[name]
+            merged = {
+                name: panel
+                for name, panel in layout.panels.items()
+                if not _dropped_by_view(cls, name)
+            }
             for name, panel in cls._view_panels.items():
                 if panel is None:
                     merged.pop(name, None)

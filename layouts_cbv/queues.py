@@ -47,6 +47,8 @@ class Script:
         flags = (" async" if self.is_async else "") + (" defer" if self.is_deferred else "")
         return format_html('<script src="{}"{}></script>', self.src, mark_safe(flags))
 
+    __str__ = __html__
+
 
 @dataclass(frozen=True)
 class Style:
@@ -69,6 +71,8 @@ class Style:
                 '<link rel="stylesheet" href="{}" media="{}">', self.href, self.media
             )
         return format_html('<link rel="stylesheet" href="{}">', self.href)
+
+    __str__ = __html__
 
 
 def dedup_key(item: Any) -> Hashable:

@@ -29,6 +29,7 @@ class LayoutResponse(TemplateResponse):
 
     @property
     def rendered_content(self) -> SafeString:
+        """Render the content template, then the panels and layout around it (or a partial)."""
         view = self.layout_view
         request = self._request
         collector = get_collector(request)

@@ -106,3 +106,74 @@ def test_cached_panels_sharing_a_name_but_not_a_source():
         "Cached panels named 'shared' in cache 'default' have different sources: "
         "literal='a', template=b.html."
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            {"PARTIAL_DETECTORS": "layouts_cbv.detection.htmx"},
+            "LAYOUTS_CBV['PARTIAL_DETECTORS'] must be list or tuple, not 'layouts_cbv.detection.htmx'.",
+        ),
+        ({"CACHE_ENABLED": "no"}, "LAYOUTS_CBV['CACHE_ENABLED'] must be bool, not 'no'."),
+        ({"BACKOFF": True}, "LAYOUTS_CBV['BACKOFF'] must be int or float, not True."),
+        ({"KEY_VERSION": "2"}, "LAYOUTS_CBV['KEY_VERSION'] must be int or None, not '2'."),
+    ],
+)
+def test_setting_of_the_wrong_type(settings, value, message):
+    settings.LAYOUTS_CBV = value
+    [error] = ours()
+    assert (error.id, error.msg) == ("layouts_cbv.E006", message)
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=message.replace("[", r"\[")
+        .replace("]", r"\]")
+        .replace("(", r"\(")
+        .replace(")", r"\)"),
+    ):
+        conf.get("CACHE_ENABLED")
+
+
+def test_none_is_accepted_where_documented(settings):
+    settings.LAYOUTS_CBV = {"DEBUG_ERRORS": None, "KEY_VERSION": None, "SERVER_TIMING": None}
+    assert ours() == []
+
+
+def test_unknown_cache_alias(settings):
+    settings.LAYOUTS_CBV = {"CACHE_BACKEND": "nope"}
+    errors = ours()
+    assert {error.id for error in errors} == {"layouts_cbv.E007"}
+    messages = [error.msg for error in errors]
+    assert (
+        messages[0]
+        == "CACHE_BACKEND names the cache alias 'nope', which is not in settings.CACHES."
+    )
+    # and every cached panel of the project that relies on the default alias
+    assert (
+        "The cache of panel 'account' names the cache alias 'nope', which is not in settings.CACHES."
+        in messages
+    )
+
+
+def test_unknown_alias_on_a_panel():
+    from layouts_cbv import cache
+
+    class Aliased(Layout):
+        template = "x.html"
+        nav = Panel(literal="x", cache=cache.sitewide(60, backend="missing"))
+
+    try:
+        [error] = ours()
+        assert (
+            error.msg
+            == "The cache of panel 'nav' names the cache alias 'missing', which is not in settings.CACHES."
+        )
+    finally:
+        layouts.remove(Aliased)
+
+
+def test_detector_that_cannot_be_imported(settings):
+    settings.LAYOUTS_CBV = {"PARTIAL_DETECTORS": ["layouts_cbv.detection.nope"]}
+    [error] = ours()
+    assert error.id == "layouts_cbv.E008"
+    assert "'layouts_cbv.detection.nope' cannot be imported" in error.msg

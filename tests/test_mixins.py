@@ -212,3 +212,37 @@ def test_rendered_response_pickles_for_cache_page(rf):
     response.render()
     restored = pickle.loads(pickle.dumps(response))
     assert restored.content == response.content
+
+
+def test_djangos_own_none_attributes_never_drop_a_layout_panel():
+    class OddLayout(Layout):
+        abstract = True
+        template = "testapp/every_panel.html"
+        model = Panel(literal="<p>model panel</p>")  # a panel named like a Django attribute
+
+    class View(LayoutMixin, TemplateView):  # TemplateView says nothing of model; ListView would
+        layout = OddLayout
+        template_name = "testapp/content.html"
+
+    from django.views.generic import ListView
+
+    class Listing(LayoutMixin, ListView):  # MultipleObjectMixin sets model = None
+        layout = OddLayout
+        template_name = "testapp/content.html"
+        queryset = []
+
+    class Dropping(Listing):
+        model = None  # the project's own None does drop it
+
+    assert "<p>model panel</p>" in text(render(View))
+    assert "<p>model panel</p>" in text(render(Listing))
+    assert "<p>model panel</p>" not in text(render(Dropping))
+
+
+def test_as_view_keywords_override_the_views_own_panels():
+    from tests.testapp.views import LabelledView
+
+    assert "<p>hello panel</p>" in text(render(LabelledView))
+    assert "no sidebar" in text(render(LabelledView, sidebar=None))
+    assert "per pattern" in text(render(LabelledView, sidebar=Panel(literal="per pattern")))
+    assert "<p>hello panel</p>" in text(render(LabelledView))  # the class is untouched
