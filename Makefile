@@ -17,6 +17,10 @@ $(VENV)/.test: $(PY) setup.cfg pyproject.toml
 	$(PIP) install -e ".[test]"
 	@touch $@
 
+$(VENV)/.docs: $(PY) setup.cfg pyproject.toml
+	$(PIP) install -e ".[docs]"
+	@touch $@
+
 $(VENV)/.sandbox: $(PY) setup.cfg pyproject.toml
 	$(PIP) install -e ".[sandbox]"
 	@touch $@
@@ -30,6 +34,9 @@ test: $(VENV)/.test ## Run the test suite (installs Redis and memcached if it ma
 	@sh tests/ensure_servers.sh
 	$(PY) -m pytest
 
+docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
+	$(PY) -m sphinx -W -b html docs docs/_build/html
+
 lint: $(VENV)/.test ## Run ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -37,4 +44,4 @@ lint: $(VENV)/.test ## Run ruff
 clean: ## Remove the virtualenv and build leftovers
 	rm -rf $(VENV) build dist *.egg-info docs/_build sandbox/db.sqlite3
 
-.PHONY: help sandbox test lint clean
+.PHONY: help sandbox test docs lint clean
