@@ -8,12 +8,12 @@ failing the whole ``get_many`` of the page inside the backend.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 MAGIC = "layouts_cbv"
 # Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 1
+FORMAT = 2
 
 
 class BadEntry(ValueError):
@@ -28,22 +28,23 @@ class Entry:
     created: float
     fresh_until: float
     stale_until: float
+    cost: float = 0.0  # seconds the render took, for early refresh
 
     def is_fresh(self, now: float) -> bool:
         return now < self.fresh_until
 
+    def is_servable(self, now: float) -> bool:
+        """Return whether the entry may be served, fresh or stale."""
+        return now < self.stale_until
+
+
+_FIELDS = tuple(field.name for field in fields(Entry))
+
 
 def pack(entry: Entry) -> bytes:
     """Return ``entry`` as bytes; raise if something in it cannot be pickled."""
-    fields = (
-        entry.html,
-        entry.queue_items,
-        entry.generation,
-        entry.created,
-        entry.fresh_until,
-        entry.stale_until,
-    )
-    return pickle.dumps((MAGIC, FORMAT, *fields), pickle.HIGHEST_PROTOCOL)
+    values = tuple(getattr(entry, name) for name in _FIELDS)
+    return pickle.dumps((MAGIC, FORMAT, *values), pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(value: Any) -> Entry:
@@ -54,9 +55,13 @@ def unpack(value: Any) -> Entry:
         loaded = pickle.loads(value)
     except Exception as exc:
         raise BadEntry(f"cannot be unpickled: {exc!r}") from exc
-    if not (isinstance(loaded, tuple) and len(loaded) == 8 and loaded[:2] == (MAGIC, FORMAT)):
+    if not (
+        isinstance(loaded, tuple)
+        and len(loaded) == 2 + len(_FIELDS)
+        and loaded[:2] == (MAGIC, FORMAT)
+    ):
         raise BadEntry("not a layouts_cbv entry of this release")
-    html, queue_items, generation, created, fresh_until, stale_until = loaded[2:]
-    if not isinstance(html, str):
-        raise BadEntry("the entry's HTML is not a string")
-    return Entry(html, tuple(queue_items), generation, created, fresh_until, stale_until)
+    entry = Entry(*loaded[2:])
+    if not isinstance(entry.html, str) or not isinstance(entry.queue_items, tuple):
+        raise BadEntry("the entry's fields have the wrong types")
+    return entry

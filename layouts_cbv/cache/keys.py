@@ -13,6 +13,7 @@ import secrets
 
 PREFIX = "layouts:panel:"
 GENERATION_PREFIX = "layouts:gen:"
+LOCK_PREFIX = "layouts:lock:"
 HASH_MARK = "sha256="
 MAX_KEY_BYTES = 200
 
@@ -54,3 +55,8 @@ def generation_key(panel_name: str) -> str:
 
 def new_generation() -> str:
     return secrets.token_hex(8)
+
+
+def lock_key(entry_key: str) -> str:
+    """Return the key of the render lock of the entry stored under ``entry_key``."""
+    return LOCK_PREFIX + entry_key.removeprefix(PREFIX)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections import defaultdict
@@ -14,7 +15,7 @@ from .. import conf
 from . import guard
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
-from .keys import generation_key, new_generation
+from .keys import generation_key, lock_key, new_generation
 
 logger = logging.getLogger("layouts_cbv")
 
@@ -39,6 +40,7 @@ class Slot:
     alias: str
     generation: str | None = None
     entry: Entry | None = None
+    claimed: bool = False
 
 
 @dataclass
@@ -55,58 +57,166 @@ class PageCache:
 
     def lookup(self) -> None:
         """Fetch every entry and generation, one ``get_many`` per alias."""
-        by_alias: dict[str, list[Slot]] = defaultdict(list)
-        for slot in self.slots.values():
-            by_alias[slot.alias].append(slot)
-        for alias, slots in by_alias.items():
-            keys = [s.key for s in slots] + [generation_key(s.name) for s in slots]
-            found = get_many(alias, keys)
-            for slot in slots:
-                slot.generation = found.get(generation_key(slot.name))
-                slot.entry = _valid_entry(slot, found.get(slot.key))
+        for alias, slots in _by_alias(self.slots.values()).items():
+            self._read(alias, slots)
 
-    def hit(self, name: str, now: float) -> Entry | None:
-        """Return the fresh entry of panel ``name``, if the lookup found one."""
+    def _read(self, alias: str, slots: list[Slot]) -> None:
+        # The generations come in the same call: a cold cache gets its first one from
+        # whichever request renders first, and waiters must see it.
+        keys = [s.key for s in slots] + [generation_key(s.name) for s in slots]
+        found = get_many(alias, keys)
+        for slot in slots:
+            slot.generation = found.get(generation_key(slot.name))
+            slot.entry = _valid_entry(slot, found.get(slot.key))
+
+    def state(self, name: str, now: float) -> tuple[str, Entry | None]:
+        """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
+
+        ``early`` and ``stale`` entries are served while one request refreshes them.
+        """
         slot = self.slots.get(name)
-        if slot is None or slot.entry is None or not slot.entry.is_fresh(now):
-            return None
-        return slot.entry
+        entry = slot.entry if slot is not None else None
+        if entry is None or not entry.is_servable(now):
+            return MISS, None
+        if not entry.is_fresh(now):
+            return STALE, entry
+        if slot.strategy.early_refresh and _refresh_early(entry, now):
+            return EARLY, entry
+        return FRESH, entry
 
-    def store(self, name: str, html: str, queue_items: Iterable[tuple[str, Any]]) -> None:
+    def claim(self, names: Iterable[str]) -> dict[str, bool]:
+        """Take the render lock of each panel; return which ones this request holds.
+
+        A lock the cache could not answer for counts as held: the panel is rendered
+        here rather than waited for.
+        """
+        timeout = conf.get("LOCK_TIMEOUT")
+        version = key_version()
+        held = {}
+        for name in names:
+            slot = self.slots[name]
+            added = guard.call(
+                slot.alias,
+                "add",
+                None,
+                lambda c, slot=slot: c.add(lock_key(slot.key), 1, timeout, version=version),
+            )
+            slot.claimed = added is not False
+            held[name] = slot.claimed
+        return held
+
+    def wait_for(self, names: list[str]) -> dict[str, Entry]:
+        """Poll for the entries others are rendering, up to ``LOCK_WAIT`` seconds."""
+        found: dict[str, Entry] = {}
+        deadline = time.monotonic() + float(conf.get("LOCK_WAIT"))
+        pause = 0.01
+        while len(found) < len(names) and time.monotonic() < deadline:
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.2)  # back off, so waiters do not hammer the cache
+            waiting = [self.slots[n] for n in names if n not in found]
+            for alias, slots in _by_alias(waiting).items():
+                self._read(alias, slots)
+                found.update(
+                    (slot.name, slot.entry)
+                    for slot in slots
+                    if slot.entry is not None and slot.entry.is_servable(time.time())
+                )
+        return found
+
+    def store(
+        self, name: str, html: str, queue_items: Iterable[tuple[str, Any]], cost: float = 0.0
+    ) -> None:
         """Queue the freshly rendered panel ``name`` for the page's write."""
         slot = self.slots[name]
-        strategy = slot.strategy
-        if strategy.timeout == 0:
-            return
         if slot.generation is None:
             # First use, or the generation was evicted: start one, so entries of an
             # earlier generation can never come back.
             slot.generation = new_generation()
             self._writes[(slot.alias, None)][generation_key(name)] = slot.generation
-        lifetime = _lifetime(strategy)
-        now = time.time()
-        fresh_until = now + lifetime if lifetime is not None else float("inf")
-        entry = Entry(
-            html,
-            tuple(queue_items),
-            slot.generation,
-            now,
-            fresh_until,
-            fresh_until + strategy.stale_ttl,
-        )
-        try:
-            packed = pack(entry)
-        except Exception as exc:
-            logger.warning("Panel %r is not cached: its output cannot be pickled (%s).", name, exc)
-            return
-        stored_for = None if lifetime is None else lifetime + strategy.stale_ttl
-        self._writes[(slot.alias, stored_for)][slot.key] = packed
+        packed = pack_for(slot, html, queue_items, cost)
+        if packed is not None:
+            data, stored_for = packed
+            self._writes[(slot.alias, stored_for)][slot.key] = data
 
     def flush(self) -> None:
-        """Write what :meth:`store` queued, one ``set_many`` per alias and timeout."""
+        """Write what :meth:`store` queued (one ``set_many`` per alias and timeout), then
+        release the locks this request held."""
         for (alias, timeout), data in self._writes.items():
             set_many(alias, data, timeout)
         self._writes.clear()
+        claimed = [slot for slot in self.slots.values() if slot.claimed]
+        for alias, slots in _by_alias(claimed).items():
+            release(alias, slots)
+            for slot in slots:
+                slot.claimed = False
+
+    def hand_over(self, name: str) -> Slot:
+        """Give the held lock of ``name`` to a background refresh, which releases it."""
+        slot = self.slots[name]
+        slot.claimed = False
+        return slot
+
+
+FRESH, EARLY, STALE, MISS = "fresh", "early", "stale", "miss"
+
+
+def write_one(slot: Slot, html: str, queue_items: Iterable[tuple[str, Any]], cost: float) -> None:
+    """Store one refreshed entry and release its lock (for background refreshes)."""
+    packed = pack_for(slot, html, queue_items, cost)
+    if packed is not None:
+        data, stored_for = packed
+        set_many(slot.alias, {slot.key: data}, stored_for)
+    release(slot.alias, [slot])
+
+
+def _by_alias(slots: Iterable[Slot]) -> dict[str, list[Slot]]:
+    grouped: dict[str, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        grouped[slot.alias].append(slot)
+    return grouped
+
+
+def release(alias: str, slots: list[Slot]) -> None:
+    """Drop the render locks of ``slots``."""
+    keys = [lock_key(slot.key) for slot in slots]
+    version = key_version()
+    guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
+
+
+def _refresh_early(entry: Entry, now: float) -> bool:
+    # Probabilistic early expiration ("XFetch", Vattani et al.): the nearer the expiry
+    # and the costlier the render, the likelier one request refreshes ahead of time.
+    return now - entry.cost * math.log(1.0 - random.random()) >= entry.fresh_until
+
+
+def pack_for(
+    slot: Slot, html: str, queue_items: Iterable[tuple[str, Any]], cost: float
+) -> tuple[bytes, float | None] | None:
+    """Return the packed entry for ``slot`` and how long the cache should keep it.
+
+    None when the strategy stores nothing (timeout 0) or the entry cannot be pickled.
+    """
+    strategy = slot.strategy
+    if strategy.timeout == 0:
+        return None
+    lifetime = _lifetime(strategy)
+    now = time.time()
+    fresh_until = now + lifetime if lifetime is not None else float("inf")
+    entry = Entry(
+        html,
+        tuple(queue_items),
+        slot.generation or "",
+        now,
+        fresh_until,
+        fresh_until + strategy.stale_ttl,
+        cost,
+    )
+    try:
+        data = pack(entry)
+    except Exception as exc:
+        logger.warning("Panel %r is not cached: its output cannot be pickled (%s).", slot.name, exc)
+        return None
+    return data, None if lifetime is None else lifetime + strategy.stale_ttl
 
 
 def _lifetime(strategy: PanelCacheBackend) -> float | None:
