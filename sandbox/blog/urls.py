@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import features, views
 
 app_name = "blog"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article"),
     path("articles/<slug:slug>/comment/", views.CommentCreateView.as_view(), name="comment"),
     path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author"),
+    path("features/stampede/", features.StampedeView.as_view(), name="stampede"),
+    path("features/stale/", features.StaleView.as_view(), name="stale"),
 ]

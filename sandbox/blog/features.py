@@ -1,0 +1,59 @@
+"""Pages that each show one feature of layouts_cbv on its own."""
+
+import time
+
+from django.core.cache import caches
+from django.views.generic import TemplateView
+
+from layouts_cbv import LayoutMixin, Panel, cache
+
+from .layouts import BlogLayout
+
+SLOW_SECONDS = 1.0
+
+
+def render_counter(name):
+    """Return the cache key counting how often panel ``name`` rendered, in every process."""
+    return f"sandbox:renders:{name}"
+
+
+def slow_panel(name):
+    def panel(request):
+        counter = caches["default"]
+        counter.add(render_counter(name), 0, None)
+        counter.incr(render_counter(name))
+        time.sleep(SLOW_SECONDS)  # an expensive query, say
+        return f"<p>Rendered at {time.strftime('%H:%M:%S')} (takes {SLOW_SECONDS:.0f} s).</p>"
+
+    panel.__name__ = panel.__qualname__ = f"slow_{name}"
+    return panel
+
+
+class FeatureView(LayoutMixin, TemplateView):
+    """A page explaining one feature, with a panel that shows it."""
+
+    layout = BlogLayout
+    template_name = "blog/feature.html"
+    title = ""
+    explanation = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, explanation=self.explanation, **kwargs)
+
+
+class StampedeView(FeatureView):
+    title = "Stampede protection"
+    explanation = (
+        "The panel below takes a second to render and expires every second. However many "
+        "requests arrive after it expires, one of them renders it; the others wait for it."
+    )
+    stampede_demo = Panel(slow_panel("stampede"), cache=cache.sitewide(1))
+
+
+class StaleView(FeatureView):
+    title = "Stale-while-revalidate"
+    explanation = (
+        "The same slow panel, with stale_ttl: after it expires, everyone is served the "
+        "previous version at once while one background thread renders the next."
+    )
+    stale_demo = Panel(slow_panel("stale"), cache=cache.sitewide(1, stale_ttl=300))

@@ -1,0 +1,133 @@
+"""The sandbox under gunicorn, four worker processes on one Redis: one render per expiry."""
+
+import http.client
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests import servers
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("gunicorn") is None,
+    reason="gunicorn is not installed: pip install -e '.[test]'",
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Serve the sandbox with gunicorn (4 workers, 8 threads each) on a Redis of its own."""
+    with servers.running(servers.redis_server()) as redis_server:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+            "SANDBOX_DB": str(tmp_path_factory.mktemp("sandbox") / "db.sqlite3"),
+            "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+            "PYTHONPATH": str(ROOT),
+        }
+        manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+        port = servers.free_port()
+        gunicorn = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "sandbox.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "4",
+                "-k",
+                "gthread",
+                "--threads",
+                "8",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            _wait_until_up(port)
+            yield port, redis.Redis(host="127.0.0.1", port=redis_server.port)
+        finally:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+
+
+def _wait_until_up(port):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if fetch(port, "/")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def fetch(port, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.perf_counter()
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode(), time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def storm(port, path, n=64):
+    barrier = threading.Barrier(n)
+    results = []
+
+    def one():
+        barrier.wait()
+        results.append(fetch(port, path))
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def renders(client, name):
+    value = client.get(f":1:sandbox:renders:{name}")
+    return int(value or 0)
+
+
+def settled(client, name):
+    """The render count once background refreshes in any worker have finished."""
+    time.sleep(1.5)
+    return renders(client, name)
+
+
+def test_single_flight_across_worker_processes(site):
+    port, client = site
+    assert fetch(port, "/features/stampede/")[0] == 200
+    assert renders(client, "stampede") == 1
+    time.sleep(1.2)  # the entry expires (timeout 1, no stale_ttl)
+    results = storm(port, "/features/stampede/")
+    assert [status for status, _, _ in results] == [200] * 64
+    assert settled(client, "stampede") == 2  # one render for 64 requests in 4 processes
+
+
+def test_stale_while_revalidate_across_worker_processes(site):
+    port, client = site
+    fetch(port, "/features/stale/")
+    assert renders(client, "stale") == 1
+    time.sleep(1.2)  # now stale
+    results = storm(port, "/features/stale/")
+    assert [status for status, _, _ in results] == [200] * 64
+    slowest = max(duration for _, _, duration in results)
+    assert slowest < 0.8, f"a request waited {slowest:.2f}s: it waited for the 1 s render"
+    assert settled(client, "stale") == 2  # exactly one background refresh
