@@ -34,6 +34,10 @@ test: $(VENV)/.test ## Run the test suite (installs Redis and memcached if it ma
 	@sh tests/ensure_servers.sh
 	$(PY) -m pytest
 
+bench: $(VENV)/.test ## Run the benchmarks and write docs/benchmarks.md
+	@sh tests/ensure_servers.sh
+	$(PY) -m tests.benchmarks
+
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
 	$(PY) -m sphinx -W -b html docs docs/_build/html
 
@@ -44,4 +48,4 @@ lint: $(VENV)/.test ## Run ruff
 clean: ## Remove the virtualenv and build leftovers
 	rm -rf $(VENV) build dist *.egg-info docs/_build sandbox/db.sqlite3
 
-.PHONY: help sandbox test docs lint clean
+.PHONY: help sandbox test bench docs lint clean

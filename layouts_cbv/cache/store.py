@@ -109,10 +109,12 @@ class PageCache:
         """Poll for the entries others are rendering, up to ``LOCK_WAIT`` seconds."""
         found: dict[str, Entry] = {}
         deadline = time.monotonic() + float(conf.get("LOCK_WAIT"))
-        pause = 0.01
+        pause = 0.005
         while len(found) < len(names) and time.monotonic() < deadline:
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            pause = min(pause * 2, 0.2)  # back off, so waiters do not hammer the cache
+            # Back off gently: soon enough to catch a fast render, rarely enough that a
+            # crowd of waiters does not hammer the cache while a slow one runs.
+            pause = min(pause * 1.5, 0.05)
             waiting = [self.slots[n] for n in names if n not in found]
             for alias, slots in _by_alias(waiting).items():
                 self._read(alias, slots)
