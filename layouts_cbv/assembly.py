@@ -13,7 +13,7 @@ from .layout import CONTENT, Layout
 from .markers import fill_queues
 from .panel import Panel
 from .queues import get_collector
-from .rendering import PanelRenderer
+from .rendering import PanelOutcome, PanelRenderer
 
 # Template context key the {% panel %} tag reads, safe from clashes with view context.
 PANELS_KEY = "_layouts_cbv_panels"
@@ -27,15 +27,19 @@ def assemble(
     content: SafeString,
     layout_context: Mapping[str, Any],
     using: str | None = None,
-) -> SafeString:
-    """Render every panel and the layout template around ``content``; fill the queues."""
+) -> tuple[SafeString, list[PanelOutcome]]:
+    """Render every panel and the layout template around ``content``; fill the queues.
+
+    Return the page and the panels' outcomes, whose headers the response takes on.
+    """
     renderer = PanelRenderer(request, layout_context, layout.error_template)
     outcomes = renderer.render_all(panels)
     collector = get_collector(request)
     html_by_name = {CONTENT: content}
     for name, outcome in outcomes.items():
-        html_by_name[name] = outcome.html
-        collector.extend(outcome.queue_items)
+        if not outcome.skipped:
+            html_by_name[name] = outcome.html
+            collector.extend(outcome.queue_items)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
     page = render_to_string(template, context, request, using=using)
-    return fill_queues(page, collector, layout.queues, request)
+    return fill_queues(page, collector, layout.queues, request), list(outcomes.values())

@@ -28,9 +28,10 @@ from .cache.store import EARLY, MISS, STALE, PageCache, Slot, release, write_one
 from .clone import clone_for_panel
 from .csrf import from_placeholders, to_placeholders
 from .errors import condition_failed, panel_failed
+from .leaks import Reads, UnsafeVary, may_store, track
 from .panel import Panel
 from .queues import get_collector
-from .sources import needs_render, to_html
+from .sources import PanelHeaders, headers_of, needs_render, to_html
 
 logger = logging.getLogger("layouts_cbv")
 
@@ -43,8 +44,12 @@ class PanelOutcome:
     html: SafeString
     queue_items: list[tuple[str, Any]] = field(default_factory=list)
     failed: bool = False
+    skipped: bool = False  # its condition was false: not on the page
     state: str = "miss"  # fresh, early, stale, waited or miss
     cost: float = 0.0
+    headers: PanelHeaders = field(default_factory=PanelHeaders)
+    reads: frozenset[str] = frozenset()  # what the render read: "user", "session"
+    varies_on: frozenset[str] = frozenset()  # what the page's copy of it depends on
 
     @property
     def from_cache(self) -> bool:
@@ -56,6 +61,13 @@ class _Job:
     name: str
     panel: Panel
     clone: HttpRequest
+    reads: Reads
+    condition_reads: frozenset[str] = frozenset()
+
+    def varies_on(self, outcome: PanelOutcome) -> frozenset[str]:
+        strategy = self.panel.cache
+        declared = strategy.varies_on if strategy is not None else frozenset()
+        return declared | self.condition_reads | outcome.reads
 
 
 class PanelRenderer:
@@ -69,21 +81,32 @@ class PanelRenderer:
         self.error_template = error_template
 
     def render_all(self, panels: Mapping[str, Panel]) -> dict[str, PanelOutcome]:
-        """Return the outcome of every panel whose condition holds, in declaration order."""
-        jobs = [job for job in self._jobs(panels) if self._condition_holds(job)]
+        """Return the outcome of every panel, in declaration order (``skipped`` when its
+        condition is false)."""
+        all_jobs = self._jobs(panels)
+        shown = [self._condition_holds(job) for job in all_jobs]
+        jobs = [job for job, show in zip(all_jobs, shown, strict=True) if show]
+        skipped = [job for job, show in zip(all_jobs, shown, strict=True) if not show]
         page_cache = self._lookup(jobs)
         if page_cache is None:
             outcomes = self._render(jobs)
         else:
             outcomes = self._render_cached(jobs, page_cache)
-        return {job.name: outcomes[job.name] for job in jobs}
+        # A skipped panel still tells what its condition read: the page varies on it.
+        outcomes.update(
+            (job.name, PanelOutcome(job.name, mark_safe(""), skipped=True)) for job in skipped
+        )
+        for job in all_jobs:
+            outcomes[job.name].varies_on = job.varies_on(outcomes[job.name])
+        return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
-        return [
-            _Job(name, panel, clone_for_panel(self.request, self.layout_context))
-            for name, panel in panels.items()
-            if panel is not None
-        ]
+        jobs = []
+        for name, panel in panels.items():
+            if panel is not None:
+                clone = clone_for_panel(self.request, self.layout_context)
+                jobs.append(_Job(name, panel, clone, track(clone, self.request)))
+        return jobs
 
     def _condition_holds(self, job: _Job) -> bool:
         if job.panel.condition is None:
@@ -93,6 +116,11 @@ class PanelRenderer:
         except Exception as exc:
             condition_failed(job.name, exc)
             return False
+        finally:
+            # What the condition read decides whether the panel shows, which the page
+            # varies on; it does not make the panel's own output personal.
+            job.condition_reads = frozenset(job.reads.found)
+            job.reads.found.clear()
 
     def _lookup(self, jobs: list[_Job]) -> PageCache | None:
         if not conf.get("CACHE_ENABLED"):
@@ -153,18 +181,29 @@ class PanelRenderer:
 
     def _from_entry(self, name: str, entry: Entry, state: str) -> PanelOutcome:
         html = mark_safe(from_placeholders(entry.html, self.request))
-        return PanelOutcome(name, html, list(entry.queue_items), state=state, cost=entry.cost)
+        headers = PanelHeaders(entry.vary, entry.cache_control)
+        return PanelOutcome(
+            name, html, list(entry.queue_items), state=state, cost=entry.cost, headers=headers
+        )
 
     def _store(self, page_cache: PageCache, jobs: list[_Job], outcomes: dict[str, PanelOutcome]):
         for job in jobs:
             outcome = outcomes[job.name]
-            if job.name in page_cache.slots and not outcome.failed:
-                html = to_placeholders(outcome.html, self.request)
-                page_cache.store(job.name, html, outcome.queue_items, outcome.cost)
+            if job.name not in page_cache.slots or outcome.failed:
+                continue
+            try:
+                if not storable(job.name, job.panel, outcome.reads, outcome.headers):
+                    continue
+            except UnsafeVary as exc:
+                outcomes[job.name] = self._failed(job.name, exc)
+                continue
+            html = to_placeholders(outcome.html, self.request)
+            page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
 
     def _refresh_later(self, job: _Job, slot: Slot) -> None:
         # A clone of its own: the page's clone may still be read while the thread runs.
         clone = clone_for_panel(self.request, self.layout_context)
+        reads = track(clone, self.request)
         refresh_func = job.panel.cache.refresh_func if job.panel.cache else None
 
         def work() -> None:
@@ -179,7 +218,11 @@ class PanelRenderer:
                 output.render()
             html = to_placeholders(to_html(output), clone)
             cost = time.perf_counter() - started
-            write_one(slot, html, get_collector(clone).record, cost)
+            headers = headers_of(output)
+            if storable(job.name, job.panel, frozenset(reads.found), headers):
+                write_one(slot, html, get_collector(clone).record, cost, headers)
+            else:
+                release(slot.alias, [slot])
 
         def work_or_release() -> None:
             try:
@@ -222,7 +265,14 @@ class PanelRenderer:
         except Exception as exc:
             return self._failed(job.name, exc)
         _copy_csrf_state(job.clone, self.request)
-        return PanelOutcome(job.name, html, list(get_collector(job.clone).record), cost=cost)
+        return PanelOutcome(
+            job.name,
+            html,
+            list(get_collector(job.clone).record),
+            cost=cost,
+            headers=headers_of(output),
+            reads=frozenset(job.reads.found),
+        )
 
     def _failed(self, name: str, exc: BaseException) -> PanelOutcome:
         html = panel_failed(name, exc, self.error_template, self.request)
@@ -239,6 +289,13 @@ async def _finish(awaitable: Awaitable[Any]) -> Any:
         # Template rendering may touch the ORM, which is sync-only.
         await sync_to_async(output.render)()
     return output
+
+
+def storable(name: str, panel: Panel, reads: frozenset[str], headers: PanelHeaders) -> bool:
+    """Return whether a freshly rendered panel may go into the cache."""
+    if "no-store" in headers.cache_control.lower():
+        return False
+    return may_store(name, panel.cache, reads)  # type: ignore[arg-type]
 
 
 def _copy_csrf_state(clone: HttpRequest, request: HttpRequest) -> None:

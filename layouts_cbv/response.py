@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
+from . import headers
 from .assembly import assemble
 from .clone import freeze
 from .markers import fill_queues
@@ -44,9 +45,11 @@ class LayoutResponse(TemplateResponse):
             return fill_queues(content, collector, layout.queues, request)
         layout_context = freeze(self.layout_context(view, layout))
         template = view.get_layout_template(layout)
-        return assemble(
+        page, outcomes = assemble(
             request, layout, template, view.get_panels(), content, layout_context, self.using
         )
+        headers.apply(self, outcomes)
+        return page
 
     def __getstate__(self) -> dict[str, Any]:
         # cache_page pickles rendered responses; the view (and its request) must not go along.

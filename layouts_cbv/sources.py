@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.urls import get_resolver, resolve, reverse
+from django.utils.cache import cc_delim_re
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views import View
@@ -193,6 +196,23 @@ def response_body(response: HttpResponseBase) -> str:
     if isinstance(response, StreamingHttpResponse):
         raise TypeError("A panel cannot be a streaming response.")
     return response.content.decode(response.charset)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PanelHeaders:
+    """What a panel's response says to caches downstream, kept for the page."""
+
+    vary: tuple[str, ...] = ()
+    cache_control: str = ""
+    cookies: SimpleCookie | None = None  # applied only when the panel renders fresh
+
+
+def headers_of(output: Any) -> PanelHeaders:
+    """Return the Vary, Cache-Control and cookies of a panel's response, if it has one."""
+    if not isinstance(output, HttpResponseBase):
+        return PanelHeaders()
+    vary = tuple(cc_delim_re.split(output["Vary"])) if output.has_header("Vary") else ()
+    return PanelHeaders(vary, output.get("Cache-Control", ""), output.cookies or None)
 
 
 def needs_render(output: Any) -> bool:

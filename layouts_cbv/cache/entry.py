@@ -13,7 +13,7 @@ from typing import Any
 
 MAGIC = "layouts_cbv"
 # Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 2
+FORMAT = 3
 
 
 class BadEntry(ValueError):
@@ -29,6 +29,8 @@ class Entry:
     fresh_until: float
     stale_until: float
     cost: float = 0.0  # seconds the render took, for early refresh
+    vary: tuple[str, ...] = ()  # the panel response's Vary headers, merged into every page
+    cache_control: str = ""  # the panel response's Cache-Control, for the page's
 
     def is_fresh(self, now: float) -> bool:
         return now < self.fresh_until
@@ -62,6 +64,11 @@ def unpack(value: Any) -> Entry:
     ):
         raise BadEntry("not a layouts_cbv entry of this release")
     entry = Entry(*loaded[2:])
-    if not isinstance(entry.html, str) or not isinstance(entry.queue_items, tuple):
+    if not (
+        isinstance(entry.html, str)
+        and isinstance(entry.queue_items, tuple)
+        and isinstance(entry.vary, tuple)
+        and isinstance(entry.cache_control, str)
+    ):
         raise BadEntry("the entry's fields have the wrong types")
     return entry

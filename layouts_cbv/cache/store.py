@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import conf
+from ..sources import PanelHeaders
 from . import guard
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
@@ -126,7 +127,12 @@ class PageCache:
         return found
 
     def store(
-        self, name: str, html: str, queue_items: Iterable[tuple[str, Any]], cost: float = 0.0
+        self,
+        name: str,
+        html: str,
+        queue_items: Iterable[tuple[str, Any]],
+        cost: float = 0.0,
+        headers: PanelHeaders | None = None,
     ) -> None:
         """Queue the freshly rendered panel ``name`` for the page's write."""
         slot = self.slots[name]
@@ -135,7 +141,7 @@ class PageCache:
             # earlier generation can never come back.
             slot.generation = new_generation()
             self._writes[(slot.alias, None)][generation_key(name)] = slot.generation
-        packed = pack_for(slot, html, queue_items, cost)
+        packed = pack_for(slot, html, queue_items, cost, headers)
         if packed is not None:
             data, stored_for = packed
             self._writes[(slot.alias, stored_for)][slot.key] = data
@@ -162,9 +168,15 @@ class PageCache:
 FRESH, EARLY, STALE, MISS = "fresh", "early", "stale", "miss"
 
 
-def write_one(slot: Slot, html: str, queue_items: Iterable[tuple[str, Any]], cost: float) -> None:
+def write_one(
+    slot: Slot,
+    html: str,
+    queue_items: Iterable[tuple[str, Any]],
+    cost: float,
+    headers: PanelHeaders | None = None,
+) -> None:
     """Store one refreshed entry and release its lock (for background refreshes)."""
-    packed = pack_for(slot, html, queue_items, cost)
+    packed = pack_for(slot, html, queue_items, cost, headers)
     if packed is not None:
         data, stored_for = packed
         set_many(slot.alias, {slot.key: data}, stored_for)
@@ -192,7 +204,11 @@ def _refresh_early(entry: Entry, now: float) -> bool:
 
 
 def pack_for(
-    slot: Slot, html: str, queue_items: Iterable[tuple[str, Any]], cost: float
+    slot: Slot,
+    html: str,
+    queue_items: Iterable[tuple[str, Any]],
+    cost: float,
+    headers: PanelHeaders | None = None,
 ) -> tuple[bytes, float | None] | None:
     """Return the packed entry for ``slot`` and how long the cache should keep it.
 
@@ -204,6 +220,7 @@ def pack_for(
     lifetime = _lifetime(strategy)
     now = time.time()
     fresh_until = now + lifetime if lifetime is not None else float("inf")
+    headers = headers or PanelHeaders()
     entry = Entry(
         html,
         tuple(queue_items),
@@ -212,6 +229,8 @@ def pack_for(
         fresh_until,
         fresh_until + strategy.stale_ttl,
         cost,
+        headers.vary,
+        headers.cache_control,
     )
     try:
         data = pack(entry)
