@@ -38,6 +38,10 @@ bench: $(VENV)/.test ## Run the benchmarks and write docs/benchmarks.md
 	@sh tests/ensure_servers.sh
 	$(PY) -m tests.benchmarks
 
+soak: $(VENV)/.test ## Serve the sandbox under gunicorn on Redis and check 20,000 requests for leaks
+	@sh tests/ensure_servers.sh
+	$(PY) -m tests.soak 20000
+
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
 	$(PY) -m sphinx -W -b html docs docs/_build/html
 
@@ -48,4 +52,4 @@ lint: $(VENV)/.test ## Run ruff
 clean: ## Remove the virtualenv and build leftovers
 	rm -rf $(VENV) build dist *.egg-info docs/_build sandbox/db.sqlite3
 
-.PHONY: help sandbox test bench docs lint clean
+.PHONY: help sandbox test bench soak docs lint clean
