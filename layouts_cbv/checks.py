@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
 from . import registry as panel_registry
+from .cache.backends import CustomCache
 from .cache.store import alias_of
 from .layout import get_layout
 from .layout import registry as layout_registry
@@ -26,6 +27,7 @@ E_SETTING_TYPE = "layouts_cbv.E006"
 E_UNKNOWN_ALIAS = "layouts_cbv.E007"
 E_DETECTOR = "layouts_cbv.E008"
 W_SHARED_NAME = "layouts_cbv.W001"
+W_UNBOUNDED = "layouts_cbv.W002"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -125,22 +127,29 @@ def check_layouts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
     return errors
 
 
-def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+def cached_declarations() -> Iterator[tuple[str, Panel]]:
+    """Yield every cached panel declared on a layout or a routed view, with its name."""
     from .mixins import LayoutMixin
 
-    if conf.unknown_keys() or conf.wrong_types():
-        return []  # E001 or E006 says why; the default alias is not known yet
-    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     declarations = [layout.panels for layout in layout_registry.all()]
     declarations += [view._view_panels for view in routed_views(LayoutMixin)]
     for panels in declarations:
         for name, panel in panels.items():
             if panel is not None and panel.cache is not None:
-                sources[(name, alias_of(panel.cache))].add(panel.source.describe())
+                yield name, panel
+
+
+def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if conf.unknown_keys() or conf.wrong_types():
+        return []  # E001 or E006 says why; the default alias is not known yet
+    declared = list(cached_declarations())
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, panel in declared:
+        sources[(name, alias_of(panel.cache))].add(panel.source.describe())  # type: ignore[arg-type]
     errors: list[checks.CheckMessage] = []
     for name, alias in sorted(sources):
         errors.extend(_alias_errors([alias], f"The cache of panel {name!r}"))
-    return errors + [
+    errors += [
         checks.Warning(
             f"Cached panels named {name!r} in cache {alias!r} have different sources: "
             + ", ".join(sorted(described))
@@ -152,6 +161,23 @@ def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         for (name, alias), described in sorted(sources.items())
         if len(described) > 1
     ]
+    return errors + sorted(_unbounded(declared), key=lambda message: message.msg)
+
+
+def _unbounded(declared: list[tuple[str, Panel]]) -> Iterator[checks.CheckMessage]:
+    seen = set()
+    for name, panel in declared:
+        strategy = panel.cache
+        visitor_chosen = "path" in strategy.varies_on or isinstance(strategy, CustomCache)  # type: ignore[union-attr]
+        if visitor_chosen and strategy.timeout is None and name not in seen:  # type: ignore[union-attr]
+            seen.add(name)
+            yield checks.Warning(
+                f"Panel {name!r} is cached with {type(strategy).__name__} and no timeout: "
+                "its keys come from what visitors request, so its entries can grow "
+                "without bound.",
+                hint="Give it a timeout, so entries nobody asks for again expire.",
+                id=W_UNBOUNDED,
+            )
 
 
 def check_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -90,8 +90,19 @@ def get(name: str) -> Any:
     return value
 
 
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+
+
+@cache
+def locale_middleware_installed() -> bool:
+    """Return whether LocaleMiddleware is installed (keys then carry the language)."""
+    return LOCALE_MIDDLEWARE in django_settings.MIDDLEWARE
+
+
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs: Any) -> None:
     # override_settings must be seen at once, in tests and anywhere else.
     if setting in (SETTING_NAME, "DEBUG"):
         _merged.cache_clear()
+    if setting == "MIDDLEWARE":
+        locale_middleware_installed.cache_clear()

@@ -26,10 +26,10 @@ from .cache.entry import Entry
 from .cache.invalidation import declare
 from .cache.store import EARLY, MISS, STALE, PageCache, Slot, release, write_one
 from .clone import clone_for_panel
-from .csrf import from_placeholders, to_placeholders
 from .errors import condition_failed, panel_failed
 from .leaks import Reads, UnsafeVary, may_store, track
 from .panel import Panel
+from .placeholders import for_serving, for_storage
 from .queues import get_collector
 from .sources import PanelHeaders, headers_of, needs_render, to_html
 
@@ -180,7 +180,7 @@ class PanelRenderer:
         return outcomes
 
     def _from_entry(self, name: str, entry: Entry, state: str) -> PanelOutcome:
-        html = mark_safe(from_placeholders(entry.html, self.request))
+        html = mark_safe(for_serving(entry.html, self.request))
         headers = PanelHeaders(entry.vary, entry.cache_control)
         return PanelOutcome(
             name, html, list(entry.queue_items), state=state, cost=entry.cost, headers=headers
@@ -197,7 +197,7 @@ class PanelRenderer:
             except UnsafeVary as exc:
                 outcomes[job.name] = self._failed(job.name, exc)
                 continue
-            html = to_placeholders(outcome.html, self.request)
+            html = for_storage(outcome.html, self.request)
             page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
 
     def _refresh_later(self, job: _Job, slot: Slot) -> None:
@@ -216,7 +216,7 @@ class PanelRenderer:
                 output = async_to_sync(_finish)(output)
             elif needs_render(output):
                 output.render()
-            html = to_placeholders(to_html(output), clone)
+            html = for_storage(to_html(output), clone)
             cost = time.perf_counter() - started
             headers = headers_of(output)
             if storable(job.name, job.panel, frozenset(reads.found), headers):

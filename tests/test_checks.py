@@ -177,3 +177,47 @@ def test_detector_that_cannot_be_imported(settings):
     [error] = ours()
     assert error.id == "layouts_cbv.E008"
     assert "'layouts_cbv.detection.nope' cannot be imported" in error.msg
+
+
+@pytest.mark.parametrize(
+    ("strategy", "warned"),
+    [
+        ("per_path", True),
+        ("per_user_per_path", True),
+        ("custom", True),
+        ("per_user", False),  # users are not chosen by visitors
+        ("sitewide", False),
+    ],
+)
+def test_visitor_chosen_keys_without_timeout(strategy, warned):
+    from layouts_cbv import cache
+
+    make = getattr(cache, strategy)
+    declared = make(lambda r: r.GET.get("q", ""), None) if strategy == "custom" else make(None)
+
+    class Unbounded(Layout):
+        template = "x.html"
+        search = Panel(literal="x", cache=declared)
+
+    try:
+        messages = [m for m in ours() if m.id == "layouts_cbv.W002"]
+        assert len(messages) == (1 if warned else 0)
+        if warned:
+            assert messages[0].msg.startswith(
+                f"Panel 'search' is cached with {type(declared).__name__} and no timeout"
+            )
+    finally:
+        layouts.remove(Unbounded)
+
+
+def test_a_timeout_bounds_them():
+    from layouts_cbv import cache
+
+    class Bounded(Layout):
+        template = "x.html"
+        search = Panel(literal="x", cache=cache.per_path(300))
+
+    try:
+        assert [m for m in ours() if m.id == "layouts_cbv.W002"] == []
+    finally:
+        layouts.remove(Bounded)

@@ -98,3 +98,12 @@ def test_bad_template_type_is_refused():
 
         class Bad(Layout):
             template = 42
+
+
+def test_same_class_name_in_two_apps_never_overwrites():
+    from sandbox.blog.layouts import BlogLayout as Blogs
+    from tests.testapp.layouts import BlogLayout as Tests
+
+    assert get_layout("blog.BlogLayout") is Blogs
+    assert get_layout("testapp.BlogLayout") is Tests
+    assert "blog.BlogLayout" in layouts.by_label() and "testapp.BlogLayout" in layouts.by_label()

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 
+from .. import conf
 from .keys import panel_key
 
 __all__ = [
@@ -86,11 +88,25 @@ class PanelCacheBackend:
         raise NotImplementedError("subclasses of PanelCacheBackend must provide get_vary()")
 
     def make_key(self, panel_name: str, request: HttpRequest) -> str:
-        """Return the cache key of ``panel_name`` for ``request``."""
-        return panel_key(panel_name, self.get_vary(request))
+        """Return the cache key of ``panel_name`` for ``request``.
+
+        With LocaleMiddleware installed, the active language ends the vary, so a
+        French visitor never gets the English entry.
+        """
+        return panel_key(panel_name, with_language(self.get_vary(request)))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} timeout={self.timeout!r} backend={self.backend!r}>"
+
+
+def with_language(vary: str, language: str | None = None) -> str:
+    """Return ``vary`` followed by the active language when LocaleMiddleware is installed."""
+    if not conf.locale_middleware_installed():
+        return vary
+    language = language or translation.get_language()
+    if not language:
+        return vary
+    return f"{vary}:{language}" if vary else language
 
 
 def user_vary(request: HttpRequest) -> str:

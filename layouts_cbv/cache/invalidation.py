@@ -10,10 +10,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from .. import conf
 from . import guard
+from .backends import with_language
 from .keys import generation_key, new_generation, panel_key
 from .store import alias_of, key_version
 
@@ -62,11 +64,20 @@ def declared_names() -> list[str]:
 
 
 def invalidate(panel_name: str, vary: str | None = None) -> None:
-    """Delete one entry of ``panel_name``: the one for ``vary`` (None: the sitewide one)."""
-    key = panel_key(panel_name, vary or "")
+    """Delete one entry of ``panel_name``: the one for ``vary`` (None: the sitewide one).
+
+    With LocaleMiddleware installed, the entry of every language in ``LANGUAGES`` goes.
+    """
+    keys = [panel_key(panel_name, vary) for vary in _with_languages(vary or "")]
     version = key_version()
     for alias in aliases_for(panel_name):
-        guard.call(alias, "delete", None, lambda c: c.delete(key, version=version))
+        guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
+
+
+def _with_languages(vary: str) -> list[str]:
+    if not conf.locale_middleware_installed():
+        return [vary]
+    return [with_language(vary, code) for code, _ in settings.LANGUAGES]
 
 
 def invalidate_all(panel_name: str) -> None:

@@ -219,3 +219,41 @@ def test_jitter_spreads_expiry_below_the_timeout(backend):
         entry = unpack(caches["default"].get("layouts:panel:sidebar"))
         lifetimes.add(round(entry.fresh_until - entry.created))
     assert all(500 <= life <= 1000 for life in lifetimes) and len(lifetimes) > 1
+
+
+@pytest.mark.parametrize("status", [302, 404, 500])
+def test_error_status_and_redirects_are_never_cached(backend, status):
+    from django.http import HttpResponse
+
+    def answer(request):
+        calls.append("answer")
+        response = HttpResponse("body", status=status)
+        if status == 302:
+            response["Location"] = "/elsewhere/"
+        return response
+
+    View = view(answer=Panel(answer, cache=cache.sitewide(60)))
+    render(View), render(View)
+    assert calls == ["answer", "answer"]
+    assert caches["default"].get("layouts:panel:answer") is None
+
+
+def test_inline_items_of_a_cached_panel_come_back_on_a_hit(backend):
+    from layouts_cbv.queues import add_style
+
+    def inline(request):
+        calls.append("inline")
+        add_script(request, inline="window.ready = true;")
+        add_style(request, inline=".box { color: red }")
+        return "<p>inline</p>"
+
+    View = view(
+        inline=Panel(inline, cache=cache.sitewide(60)),
+        layout=None,
+        layout_template="testapp/layout.html",
+    )
+    render(View)
+    body = text(render(View))
+    assert calls == ["inline"]
+    assert "<script>window.ready = true;</script>" in body
+    assert "<style>.box { color: red }</style>" in body

@@ -18,3 +18,9 @@ class EveryPanelLayout(Layout):
     """Prints every panel of the page, whatever its name."""
 
     template = "testapp/every_panel.html"
+
+
+class BlogLayout(Layout):
+    """Named like the sandbox blog's layout, to prove two apps' layouts coexist."""
+
+    template = "testapp/every_panel.html"

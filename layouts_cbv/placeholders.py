@@ -1,0 +1,21 @@
+"""Values that belong to one request, kept out of cached HTML.
+
+CSRF tokens and CSP nonces in a panel's output are replaced by placeholders before it
+is stored, and each serve puts in the values of the request being served.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from . import csrf, nonces
+
+
+def for_storage(html: str, request: HttpRequest) -> str:
+    """Return ``html`` as it may be cached: no token or nonce of ``request`` in it."""
+    return nonces.to_placeholders(csrf.to_placeholders(html, request), request)
+
+
+def for_serving(html: str, request: HttpRequest) -> str:
+    """Return cached ``html`` with the token and nonce of ``request`` put back."""
+    return nonces.from_placeholders(csrf.from_placeholders(html, request), request)
