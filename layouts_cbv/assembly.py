@@ -1,22 +1,40 @@
-"""Assemble a page: the content panel, the other panels, the layout template, the queues."""
+"""Assemble a page: the content panel, the other panels, the layout template, the queues.
+
+Assembly makes the page's *stored form*: the layout rendered with every panel in place
+except the holes (left as their ``{% panel %}`` fallback between markers) and with the
+render queues still as markers. :func:`serve` fills holes and queues. A page cached
+whole keeps its stored form; a page that is not cached is served at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from . import holes as hole_marks
 from .layout import CONTENT, Layout
 from .markers import fill_queues
 from .panel import Panel
-from .queues import get_collector
+from .queues import QueueCollector, RenderQueue, get_collector
 from .rendering import PanelOutcome, PanelRenderer
 
 # Template context key the {% panel %} tag reads, safe from clashes with view context.
 PANELS_KEY = "_layouts_cbv_panels"
+
+
+@dataclass
+class Assembled:
+    """A page in its stored form, with the parts that are filled on every serve."""
+
+    stored: SafeString
+    stored_items: list[tuple[str, Any]]  # content, baked panels and the layout's own
+    holes: dict[str, PanelOutcome]
+    outcomes: list[PanelOutcome]  # every panel, for the response's headers
 
 
 def assemble(
@@ -27,19 +45,36 @@ def assemble(
     content: SafeString,
     layout_context: Mapping[str, Any],
     using: str | None = None,
-) -> tuple[SafeString, list[PanelOutcome]]:
-    """Render every panel and the layout template around ``content``; fill the queues.
-
-    Return the page and the panels' outcomes, whose headers the response takes on.
-    """
-    renderer = PanelRenderer(request, layout_context, layout.error_template)
-    outcomes = renderer.render_all(panels)
+    holes: Collection[str] = (),
+) -> Assembled:
+    """Render every panel and the layout template around ``content``."""
+    outcomes = PanelRenderer(request, layout_context, layout.error_template).render_all(panels)
     collector = get_collector(request)
-    html_by_name = {CONTENT: content}
+    html_by_name: dict[str, Any] = {CONTENT: content}
     for name, outcome in outcomes.items():
-        if not outcome.skipped:
+        if name in holes:
+            html_by_name[name] = hole_marks.Hole(name)
+        elif not outcome.skipped:
             html_by_name[name] = outcome.html
             collector.extend(outcome.queue_items)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
-    page = render_to_string(template, context, request, using=using)
-    return fill_queues(page, collector, layout.queues, request), list(outcomes.values())
+    stored = render_to_string(template, context, request, using=using)
+    filled = {name: outcome for name, outcome in outcomes.items() if name in holes}
+    return Assembled(stored, list(collector.record), filled, list(outcomes.values()))
+
+
+def serve(
+    stored: str,
+    stored_items: list[tuple[str, Any]],
+    holes: Mapping[str, PanelOutcome],
+    queues: Mapping[str, RenderQueue],
+    request: HttpRequest,
+) -> SafeString:
+    """Return the page: holes filled with their panels, queues with every item."""
+    collector = QueueCollector()
+    collector.extend(stored_items)
+    shown = {name: outcome for name, outcome in holes.items() if not outcome.skipped}
+    for outcome in shown.values():
+        collector.extend(outcome.queue_items)
+    page = hole_marks.fill(stored, {name: outcome.html for name, outcome in shown.items()})
+    return fill_queues(page, collector, queues, request)

@@ -7,7 +7,6 @@ their styles, so it leaves a marker that :func:`fill_queues` replaces last.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
 
 from django.http import HttpRequest
@@ -15,14 +14,17 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .queues import QueueCollector, RenderQueue
 
-# A per-process token, so page content cannot forge a marker.
-_TOKEN = secrets.token_hex(8)
-_MARKER = re.compile(rf"<!--layouts_cbv:{_TOKEN}:queue:([^>]*?)-->")
+# The same in every process, because cached pages keep their markers; autoescaped
+# content can never produce one (it cannot contain "<!--").
+_NAME = re.compile(r"[\w.:-]+")
+_MARKER = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
 
 
 def marker(queue_name: str) -> SafeString:
     """Return the placeholder for the render queue ``queue_name``."""
-    return mark_safe(f"<!--layouts_cbv:{_TOKEN}:queue:{queue_name}-->")
+    if not _NAME.fullmatch(queue_name):
+        raise ValueError(f"Queue names are letters, digits and _ . : -, not {queue_name!r}.")
+    return mark_safe(f"<!--layouts_cbv:queue:{queue_name}-->")
 
 
 def fill_queues(

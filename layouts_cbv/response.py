@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
 from . import headers
-from .assembly import assemble
+from .assembly import assemble, serve
 from .clone import freeze
 from .markers import fill_queues
 from .queues import get_collector
@@ -45,11 +45,13 @@ class LayoutResponse(TemplateResponse):
             return fill_queues(content, collector, layout.queues, request)
         layout_context = freeze(self.layout_context(view, layout))
         template = view.get_layout_template(layout)
-        page, outcomes = assemble(
+        assembled = assemble(
             request, layout, template, view.get_panels(), content, layout_context, self.using
         )
-        headers.apply(self, outcomes)
-        return page
+        headers.apply(self, assembled.outcomes)
+        return serve(
+            assembled.stored, assembled.stored_items, assembled.holes, layout.queues, request
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # cache_page pickles rendered responses; the view (and its request) must not go along.
