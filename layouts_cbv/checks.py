@@ -11,8 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
 from . import registry as panel_registry
+from .cache.aliases import alias_of
 from .cache.backends import CustomCache
-from .cache.store import alias_of
 from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel

@@ -21,6 +21,12 @@ class Hole:
     def __init__(self, name: str):
         self.name = name
 
+    def __html__(self) -> SafeString:
+        # Printed with {{ panels.name }} rather than {% panel %}: a hole with no fallback.
+        return self.wrap("")
+
+    __str__ = __html__
+
     def wrap(self, fallback: str) -> SafeString:
         """Return the hole's segment of the stored page, with ``fallback`` inside."""
         return mark_safe(

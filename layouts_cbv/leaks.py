@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -131,3 +133,19 @@ def suggest(strategy: PanelCacheBackend, unsafe: list[str]) -> str:
     if "path" in strategy.varies_on:
         return "cache.per_user_per_path()"
     return "cache.per_user()"
+
+
+@contextmanager
+def watching(request: HttpRequest) -> Iterator[Reads]:
+    """Note what code reads of the user and session of ``request`` itself while inside."""
+    reads = Reads()
+    saved = {name: vars(request)[name] for name in ("user", "session") if name in vars(request)}
+    if "user" in saved:
+        user = saved["user"]
+        request.user = SimpleLazyObject(lambda: reads.note(USER) or user)
+    if "session" in saved:
+        request.session = TrackedSession(saved["session"], reads)  # type: ignore[assignment]
+    try:
+        yield reads
+    finally:
+        vars(request).update(saved)

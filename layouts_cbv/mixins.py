@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from . import detection
+from . import detection, pages
+from .cache.backends import PanelCacheBackend
 from .cache.invalidation import declare_all
 from .clone import MAIN, PANEL
 from .layout import CONTENT, Layout, get_layout
@@ -50,6 +52,8 @@ class LayoutMixin:
     layout: type[Layout] | str | None = None
     layout_template: str | None = None
     response_class = LayoutResponse
+    page_cache: PanelCacheBackend | None = None
+    page_cache_ignore_query = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,6 +66,12 @@ class LayoutMixin:
             raise TypeError(
                 f"{cls.__qualname__}.layout must be a Layout subclass or an "
                 f"'app_label.ClassName' string, not {layout!r}."
+            )
+        page_cache = cls.__dict__.get("page_cache")
+        if page_cache is not None and not isinstance(page_cache, PanelCacheBackend):
+            raise TypeError(
+                f"{cls.__qualname__}.page_cache must be a PanelCacheBackend such as "
+                f"cache.per_path(600), not {page_cache!r}."
             )
         if isinstance(cls.__dict__.get(CONTENT), Panel):
             raise TypeError(
@@ -76,6 +86,26 @@ class LayoutMixin:
         super().setup(request, *args, **kwargs)  # type: ignore[misc]
         if getattr(request, "layout_role", None) != PANEL:
             request.layout_role = MAIN  # type: ignore[attr-defined]
+
+    def get_page_cache(self) -> PanelCacheBackend | None:
+        """Return how whole pages of this view are cached (``page_cache``), or None."""
+        return self.page_cache
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Serve GET and HEAD from the page cache when the view has one; else as usual."""
+        if not pages.applies(self):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "view_is_async", False):
+            return self._dispatch_async(request, *args, **kwargs)
+        cached = pages.serve_cached(self)
+        return cached if cached is not None else super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    async def _dispatch_async(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # Django's cache API is sync: the lookup runs in a thread, as sync views do.
+        cached = await sync_to_async(pages.serve_cached)(self)
+        if cached is not None:
+            return cached
+        return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def get_layout(self) -> type[Layout]:
         """Return the Layout class of this view (``layout``, resolved when it is a label)."""

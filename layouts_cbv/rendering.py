@@ -23,8 +23,16 @@ from django.utils.safestring import SafeString, mark_safe
 from . import conf
 from .cache import refresh
 from .cache.entry import Entry
-from .cache.invalidation import declare
-from .cache.store import EARLY, MISS, STALE, PageCache, Slot, release, write_one
+from .cache.store import (
+    EARLY,
+    MISS,
+    STALE,
+    PageCache,
+    Slot,
+    fingerprint,
+    release,
+    write_one,
+)
 from .clone import clone_for_panel
 from .errors import condition_failed, panel_failed
 from .leaks import Reads, UnsafeVary, may_store, track
@@ -49,6 +57,9 @@ class PanelOutcome:
     cost: float = 0.0
     headers: PanelHeaders = field(default_factory=PanelHeaders)
     reads: frozenset[str] = frozenset()  # what the render read: "user", "session"
+    stored: bool = False  # rendered here and written to the cache
+    generation: str | None = None  # of its cache entry, when it has one
+    fingerprint: str = ""  # of its cache entry as stored, when it has one
     varies_on: frozenset[str] = frozenset()  # what the page's copy of it depends on
 
     @property
@@ -80,14 +91,19 @@ class PanelRenderer:
         self.layout_context = layout_context
         self.error_template = error_template
 
-    def render_all(self, panels: Mapping[str, Panel]) -> dict[str, PanelOutcome]:
+    def render_all(
+        self, panels: Mapping[str, Panel], prefetched: PageCache | None = None
+    ) -> dict[str, PanelOutcome]:
         """Return the outcome of every panel, in declaration order (``skipped`` when its
-        condition is false)."""
+        condition is false).
+
+        ``prefetched`` is a lookup already made for these panels (with a cached page).
+        """
         all_jobs = self._jobs(panels)
         shown = [self._condition_holds(job) for job in all_jobs]
         jobs = [job for job, show in zip(all_jobs, shown, strict=True) if show]
         skipped = [job for job, show in zip(all_jobs, shown, strict=True) if not show]
-        page_cache = self._lookup(jobs)
+        page_cache = prefetched if prefetched is not None else self._lookup(jobs)
         if page_cache is None:
             outcomes = self._render(jobs)
         else:
@@ -97,7 +113,12 @@ class PanelRenderer:
             (job.name, PanelOutcome(job.name, mark_safe(""), skipped=True)) for job in skipped
         )
         for job in all_jobs:
-            outcomes[job.name].varies_on = job.varies_on(outcomes[job.name])
+            outcome = outcomes[job.name]
+            outcome.varies_on = job.varies_on(outcome)
+            slot = page_cache.slots.get(job.name) if page_cache is not None else None
+            if slot is not None:
+                outcome.generation = slot.generation
+                outcome.fingerprint = fingerprint(slot.raw)
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
@@ -126,19 +147,7 @@ class PanelRenderer:
         if not conf.get("CACHE_ENABLED"):
             return None
         page_cache = PageCache()
-        for job in jobs:
-            strategy = job.panel.cache
-            if strategy is None:
-                continue
-            declare(job.name, job.panel)
-            try:
-                key = strategy.make_key(job.name, self.request)
-            except Exception:
-                logger.exception(
-                    "The cache key of panel %r could not be made; it renders uncached", job.name
-                )
-                continue
-            page_cache.add(job.name, strategy, key)
+        page_cache.add_panels({job.name: job.panel for job in jobs}, self.request)
         if not page_cache.slots:
             return None
         page_cache.lookup()
@@ -199,6 +208,7 @@ class PanelRenderer:
                 continue
             html = for_storage(outcome.html, self.request)
             page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
+            outcome.stored = True
 
     def _refresh_later(self, job: _Job, slot: Slot) -> None:
         # A clone of its own: the page's clone may still be read while the thread runs.

@@ -8,9 +8,10 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
-from . import headers
+from . import headers, pages
 from .assembly import assemble, serve
 from .clone import freeze
+from .leaks import watching
 from .markers import fill_queues
 from .queues import get_collector
 
@@ -35,9 +36,11 @@ class LayoutResponse(TemplateResponse):
         request = self._request
         collector = get_collector(request)
         collector.deferred = True
-        content = super().rendered_content
         if view is None:
-            return fill_queues(content, collector, {}, request)
+            return fill_queues(super().rendered_content, collector, {}, request)
+        plan = pages.PagePlan(view, view.get_panels()) if pages.applies(view) else None
+        with watching(request) as content_reads:
+            content = super().rendered_content
         layout = view.get_layout()(view)
         # Full pages vary on the partial headers too, or a cache could serve one for the other.
         patch_vary_headers(self, view.partial_vary_headers())
@@ -45,13 +48,18 @@ class LayoutResponse(TemplateResponse):
             return fill_queues(content, collector, layout.queues, request)
         layout_context = freeze(self.layout_context(view, layout))
         template = view.get_layout_template(layout)
+        panels = plan.panels if plan else view.get_panels()
+        holes = plan.holes if plan else ()
         assembled = assemble(
-            request, layout, template, view.get_panels(), content, layout_context, self.using
+            request, layout, template, panels, content, layout_context, self.using, holes
         )
         headers.apply(self, assembled.outcomes)
-        return serve(
+        html = serve(
             assembled.stored, assembled.stored_items, assembled.holes, layout.queues, request
         )
+        if plan is not None:
+            plan.store(assembled, self, html, content_reads.found)
+        return html
 
     def __getstate__(self) -> dict[str, Any]:
         # cache_page pickles rendered responses; the view (and its request) must not go along.

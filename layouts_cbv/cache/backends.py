@@ -172,14 +172,18 @@ class CustomCache(PanelCacheBackend):
         key_func: Callable[[HttpRequest], str],
         timeout: int | None,
         *,
-        varies_on: Iterable[str] = (),
+        varies_on: Iterable[str] | None = None,
         **kwargs: Any,
     ):
         if not callable(key_func):
             raise TypeError(f"key_func must be callable, not {key_func!r}.")
+        if isinstance(varies_on, str):
+            raise TypeError("varies_on is a set of names such as {'user'}, not a string.")
         super().__init__(timeout, **kwargs)
         self.key_func = key_func
-        self.varies_on = frozenset(varies_on)
+        # Undeclared, a custom key is treated as personal by page caching (a hole).
+        self.varies_on_declared = varies_on is not None
+        self.varies_on = frozenset(varies_on or ())
 
     def get_vary(self, request):
         return str(self.key_func(request))

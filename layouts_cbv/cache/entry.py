@@ -13,7 +13,7 @@ from typing import Any
 
 MAGIC = "layouts_cbv"
 # Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 3
+FORMAT = 4
 
 
 class BadEntry(ValueError):
@@ -40,17 +40,33 @@ class Entry:
         return now < self.stale_until
 
 
-_FIELDS = tuple(field.name for field in fields(Entry))
+@dataclass(frozen=True)
+class PageEntry:
+    """A whole page in its stored form (see :mod:`layouts_cbv.assembly`)."""
+
+    html: str
+    queue_items: tuple[tuple[str, Any], ...]
+    # (baked panel, generation, fingerprint of its entry) as the page was built with them
+    baked: tuple[tuple[str, str, str], ...]
+    created: float
+    fresh_until: float
+    content_type: str
+    vary: str  # the page's Vary header when it was built
+    personal: bool  # a hole depends on the visitor: the page is private downstream
 
 
-def pack(entry: Entry) -> bytes:
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(cls))
+
+
+def pack(entry: Entry | PageEntry) -> bytes:
     """Return ``entry`` as bytes; raise if something in it cannot be pickled."""
-    values = tuple(getattr(entry, name) for name in _FIELDS)
-    return pickle.dumps((MAGIC, FORMAT, *values), pickle.HIGHEST_PROTOCOL)
+    values = tuple(getattr(entry, name) for name in _fields(type(entry)))
+    return pickle.dumps((MAGIC, FORMAT, type(entry).__name__, *values), pickle.HIGHEST_PROTOCOL)
 
 
-def unpack(value: Any) -> Entry:
-    """Return the entry packed in ``value``; raise :class:`BadEntry` for anything else."""
+def unpack(value: Any, kind: type = Entry) -> Any:
+    """Return the entry of ``kind`` packed in ``value``; raise :class:`BadEntry` otherwise."""
     if not isinstance(value, bytes):
         raise BadEntry(f"not a layouts_cbv entry: {type(value).__name__}")
     try:
@@ -59,16 +75,11 @@ def unpack(value: Any) -> Entry:
         raise BadEntry(f"cannot be unpickled: {exc!r}") from exc
     if not (
         isinstance(loaded, tuple)
-        and len(loaded) == 2 + len(_FIELDS)
-        and loaded[:2] == (MAGIC, FORMAT)
+        and len(loaded) == 3 + len(_fields(kind))
+        and loaded[:3] == (MAGIC, FORMAT, kind.__name__)
     ):
         raise BadEntry("not a layouts_cbv entry of this release")
-    entry = Entry(*loaded[2:])
-    if not (
-        isinstance(entry.html, str)
-        and isinstance(entry.queue_items, tuple)
-        and isinstance(entry.vary, tuple)
-        and isinstance(entry.cache_control, str)
-    ):
+    entry = kind(*loaded[3:])
+    if not (isinstance(entry.html, str) and isinstance(entry.queue_items, tuple)):
         raise BadEntry("the entry's fields have the wrong types")
     return entry

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.cache import caches
 
+from .aliases import key_version
 from .entry import BadEntry, Entry, unpack
 from .invalidation import aliases_for
 from .keys import generation_key, panel_key
-from .store import key_version
 
 
 @dataclass

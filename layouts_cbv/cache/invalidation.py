@@ -15,9 +15,9 @@ from django.db.models.signals import post_delete, post_save
 
 from .. import conf
 from . import guard
+from .aliases import alias_of, key_version
 from .backends import with_language
 from .keys import generation_key, new_generation, panel_key
-from .store import alias_of, key_version
 
 if TYPE_CHECKING:
     from ..panel import Panel

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import conf
 from ..sources import PanelHeaders
 from . import guard
+from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
+from .invalidation import declare
 from .keys import generation_key, lock_key, new_generation
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ..panel import Panel
+
 logger = logging.getLogger("layouts_cbv")
-
-
-def alias_of(strategy: PanelCacheBackend) -> str:
-    """Return the cache alias a strategy stores in."""
-    return strategy.backend or conf.get("CACHE_BACKEND")
-
-
-def key_version() -> int | None:
-    """Return the version every panel key is stored with (None: the alias's own)."""
-    return conf.get("KEY_VERSION")
 
 
 @dataclass
@@ -42,6 +40,7 @@ class Slot:
     generation: str | None = None
     entry: Entry | None = None
     claimed: bool = False
+    raw: bytes | None = None  # the entry as stored, for pages that bake it in
 
 
 @dataclass
@@ -53,22 +52,45 @@ class PageCache:
         default_factory=lambda: defaultdict(dict)
     )
 
+    # Other keys to read in the same calls (a cached page and its panels' generations).
+    extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    found_extra: dict[str, Any] = field(default_factory=dict)
+
     def add(self, name: str, strategy: PanelCacheBackend, key: str) -> None:
         self.slots[name] = Slot(name, strategy, key, alias_of(strategy))
 
+    def add_panels(self, panels: Mapping[str, Panel], request: HttpRequest) -> None:
+        """Add a slot for every cached panel of ``panels``, keyed for ``request``."""
+        for name, panel in panels.items():
+            if panel is None or panel.cache is None:
+                continue
+            declare(name, panel)
+            try:
+                key = panel.cache.make_key(name, request)
+            except Exception:
+                logger.exception(
+                    "The cache key of panel %r could not be made; it renders uncached", name
+                )
+                continue
+            self.add(name, panel.cache, key)
+
     def lookup(self) -> None:
-        """Fetch every entry and generation, one ``get_many`` per alias."""
-        for alias, slots in _by_alias(self.slots.values()).items():
-            self._read(alias, slots)
+        """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
+        by_alias = _by_alias(self.slots.values())
+        for alias in {*by_alias, *self.extra}:
+            self._read(alias, by_alias.get(alias, []))
 
     def _read(self, alias: str, slots: list[Slot]) -> None:
         # The generations come in the same call: a cold cache gets its first one from
         # whichever request renders first, and waiters must see it.
-        keys = [s.key for s in slots] + [generation_key(s.name) for s in slots]
+        extra = self.extra.get(alias, [])
+        keys = [s.key for s in slots] + [generation_key(s.name) for s in slots] + extra
         found = get_many(alias, keys)
+        self.found_extra.update((key, found.get(key)) for key in extra)
         for slot in slots:
             slot.generation = found.get(generation_key(slot.name))
             slot.entry = _valid_entry(slot, found.get(slot.key))
+            slot.raw = found.get(slot.key) if slot.entry is not None else None
 
     def state(self, name: str, now: float) -> tuple[str, Entry | None]:
         """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
@@ -145,6 +167,7 @@ class PageCache:
         if packed is not None:
             data, stored_for = packed
             self._writes[(slot.alias, stored_for)][slot.key] = data
+            slot.raw = data
 
     def flush(self) -> None:
         """Write what :meth:`store` queued (one ``set_many`` per alias and timeout), then
@@ -279,3 +302,8 @@ def set_many(alias: str, data: dict[str, Any], timeout: float | None) -> None:
     guard.call(
         alias, "set_many", None, lambda c: c.set_many(data, timeout=stored_for, version=version)
     )
+
+
+def fingerprint(raw: bytes | None) -> str:
+    """Return a short digest of a stored entry, to tell whether it is still the same."""
+    return "" if raw is None else hashlib.blake2b(raw, digest_size=8).hexdigest()

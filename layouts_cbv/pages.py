@@ -1,0 +1,233 @@
+"""Whole-page caching with per-visitor holes (``page_cache = cache.per_path(600)``).
+
+A page is stored in its stored form (see :mod:`layouts_cbv.assembly`). Panels cached
+with a strategy that varies no more finely than the page's are *baked* into it; every
+other panel (uncached, conditional, cached per user when the page is per path, ...) is a
+*hole*, filled on every request from its own cache entry or a fresh render. One
+``get_many`` per alias reads the page, the generations of its baked panels and the
+entries of its holes; a baked panel invalidated since the page was stored makes the
+page rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_etags
+
+from . import conf, headers
+from .assembly import Assembled, serve
+from .cache.aliases import alias_of
+from .cache.backends import CustomCache, PanelCacheBackend, with_language
+from .cache.entry import BadEntry, PageEntry, pack, unpack
+from .cache.keys import generation_key, name_part, vary_part
+from .cache.store import PageCache, fingerprint, set_many
+from .clone import freeze
+from .headers import PERSONAL
+from .panel import Panel
+from .placeholders import for_serving, for_storage
+from .rendering import PanelOutcome, PanelRenderer
+
+if TYPE_CHECKING:
+    from .mixins import LayoutMixin
+
+logger = logging.getLogger("layouts_cbv")
+
+PAGE_PREFIX = "layouts:page:"
+CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def applies(view: LayoutMixin) -> bool:
+    """Return whether this request may be served from, or stored in, the page cache."""
+    request = view.request  # type: ignore[attr-defined]
+    return (
+        view.get_page_cache() is not None
+        and request.method in CACHEABLE_METHODS
+        and conf.get("CACHE_ENABLED")
+        and not view.is_partial()
+    )
+
+
+def is_baked(panel: Panel, page: PanelCacheBackend) -> bool:
+    """Return whether ``panel`` can be stored inside a page cached with ``page``."""
+    strategy = panel.cache
+    if strategy is None or panel.condition is not None:
+        return False
+    if isinstance(strategy, CustomCache) and not strategy.varies_on_declared:
+        return False  # nobody said what it varies on: assume it is personal
+    return strategy.varies_on <= page.varies_on
+
+
+def page_key(view: LayoutMixin, strategy: PanelCacheBackend) -> str:
+    """Return the cache key of this view's page for its request."""
+    request = view.request  # type: ignore[attr-defined]
+    name = name_part(f"{type(view).__module__}.{type(view).__qualname__}")
+    vary = strategy.get_vary(request)
+    query = request.META.get("QUERY_STRING", "")
+    if query and not view.page_cache_ignore_query:
+        vary = f"{vary}?{query}"
+    vary = with_language(vary)
+    return f"{PAGE_PREFIX}{name}:{vary_part(name, vary)}" if vary else PAGE_PREFIX + name
+
+
+class PagePlan:
+    """Which panels of one page are baked and which are holes, and where it is stored."""
+
+    def __init__(self, view: LayoutMixin, panels: Mapping[str, Panel | None]):
+        self.view = view
+        self.strategy: PanelCacheBackend = view.get_page_cache()  # type: ignore[assignment]
+        self.panels = {name: panel for name, panel in panels.items() if panel is not None}
+        self.holes = frozenset(
+            name for name, panel in self.panels.items() if not is_baked(panel, self.strategy)
+        )
+        self.baked = {name: panel for name, panel in self.panels.items() if name not in self.holes}
+        self.alias = alias_of(self.strategy)
+        self.key = page_key(view, self.strategy)
+
+    def lookup(self) -> tuple[PageEntry | None, PageCache]:
+        """Read the page, its baked generations and its holes: one ``get_many`` per alias."""
+        page_cache = PageCache()
+        holes = {name: self.panels[name] for name in self.holes}
+        page_cache.add_panels(holes, self.view.request)  # type: ignore[attr-defined]
+        page_cache.extra[self.alias].append(self.key)
+        for name, key in self.baked_keys().items():
+            alias = alias_of(self.baked[name].cache)  # type: ignore[arg-type]
+            page_cache.extra[alias] += [key, generation_key(name)]
+        page_cache.lookup()
+        return self._valid(page_cache), page_cache
+
+    def baked_keys(self) -> dict[str, str]:
+        request = self.view.request  # type: ignore[attr-defined]
+        return {name: panel.cache.make_key(name, request) for name, panel in self.baked.items()}  # type: ignore[union-attr]
+
+    def _valid(self, page_cache: PageCache) -> PageEntry | None:
+        value = page_cache.found_extra.get(self.key)
+        if value is None:
+            return None
+        try:
+            entry: PageEntry = unpack(value, PageEntry)
+        except BadEntry as exc:
+            logger.warning("Cached page %r is unreadable (%s); rebuilding it.", self.key, exc)
+            return None
+        if time.time() >= entry.fresh_until:
+            return None
+        found = page_cache.found_extra
+        current = tuple(
+            (name, found.get(generation_key(name)) or "", fingerprint(found.get(key)))
+            for name, key in self.baked_keys().items()
+        )
+        if current != entry.baked:
+            return None  # a baked panel was invalidated or expired, or the panels changed
+        return entry
+
+    def store(
+        self, assembled: Assembled, response: HttpResponse, html: str, content_reads: set[str]
+    ) -> None:
+        """Store the page built for this request, if all of it may be shared, and give
+        the response the page's headers."""
+        request = self.view.request  # type: ignore[attr-defined]
+        outcomes = {outcome.name: outcome for outcome in assembled.outcomes}
+        lifetime = self.strategy.timeout
+        now = time.time()
+        fresh_until = now + lifetime if lifetime is not None else float("inf")
+        personal = is_personal(assembled.holes.values())
+        if response.status_code != 200 or lifetime == 0:
+            return
+        if not self._shareable(outcomes, content_reads):
+            return
+        add_headers(response, html, now, fresh_until, personal)
+        baked = tuple(
+            (name, outcomes[name].generation or "", outcomes[name].fingerprint)
+            for name in self.baked
+        )
+        entry = PageEntry(
+            for_storage(assembled.stored, request),
+            tuple(assembled.stored_items),
+            baked,
+            now,
+            fresh_until,
+            response.get("Content-Type", ""),
+            response.get("Vary", ""),
+            personal,
+        )
+        try:
+            data = pack(entry)
+        except Exception as exc:
+            logger.warning("Page %r is not cached: it cannot be pickled (%s).", self.key, exc)
+            return
+        set_many(self.alias, {self.key: data}, lifetime)
+
+    def _shareable(self, outcomes: Mapping[str, PanelOutcome], content_reads: set[str]) -> bool:
+        from .leaks import may_store
+
+        for name in self.baked:
+            outcome = outcomes.get(name)
+            if outcome is None or outcome.failed or not (outcome.from_cache or outcome.stored):
+                return False  # an error, or a panel its own cache refused, is not baked in
+        return may_store(f"page of {type(self.view).__name__}", self.strategy, content_reads)
+
+
+def is_personal(holes: Any) -> bool:
+    """Return whether any filled hole depends on who is asking."""
+    return any(outcome.varies_on & PERSONAL for outcome in holes)
+
+
+def serve_cached(view: LayoutMixin) -> HttpResponse | None:
+    """Return the page from the cache with its holes filled, or None on a miss."""
+    request: HttpRequest = view.request  # type: ignore[attr-defined]
+    plan = PagePlan(view, view.get_panels())
+    entry, page_cache = plan.lookup()
+    if entry is None:
+        return None
+    layout = view.get_layout()(view)
+    # get_context_data() did not run: holes see the layout's and the view's own context.
+    layout_context = freeze({**layout.get_layout_context(request), **view.get_layout_context()})
+    renderer = PanelRenderer(request, layout_context, layout.error_template)
+    holes = renderer.render_all({name: plan.panels[name] for name in plan.holes}, page_cache)
+    html = serve(
+        for_serving(entry.html, request), list(entry.queue_items), holes, layout.queues, request
+    )
+    response = HttpResponse(html, content_type=entry.content_type or None)
+    if entry.vary:
+        patch_vary_headers(response, [v.strip() for v in entry.vary.split(",")])
+    headers.apply(response, holes.values())
+    add_headers(response, html, entry.created, entry.fresh_until, is_personal(holes.values()))
+    return not_modified(response, request)
+
+
+def add_headers(
+    response: HttpResponse, html: str, created: float, fresh_until: float, personal: bool
+) -> None:
+    """Add Age, ETag and Cache-Control (private when a hole is personal) to a page."""
+    now = time.time()
+    response["Age"] = str(max(0, int(now - created)))
+    response["ETag"] = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
+    if personal:
+        patch_cache_control(response, private=True)
+        patch_vary_headers(response, ["Cookie"])
+    elif fresh_until != float("inf"):
+        remaining = max(0, int(fresh_until - now))
+        patch_cache_control(response, max_age=remaining)
+        response["Expires"] = http_date(now + remaining)
+
+
+def not_modified(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    """Return a 304 instead of ``response`` when the browser already has this ETag."""
+    if response["ETag"] not in parse_etags(request.headers.get("If-None-Match", "")):
+        return response
+    answer = HttpResponseNotModified()
+    for header in ("ETag", "Cache-Control", "Expires", "Vary", "Age"):
+        if header in response:
+            answer[header] = response[header]
+    return answer
+
+
+def key_for(view: LayoutMixin) -> str:
+    """Return the page key of ``view`` for its request (for inspection and tests)."""
+    return page_key(view, view.get_page_cache())  # type: ignore[arg-type]

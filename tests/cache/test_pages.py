@@ -1,0 +1,225 @@
+"""Whole-page caching with per-visitor holes."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.http import Http404
+from django.test import Client
+from django.urls import path
+from django.views.generic import TemplateView
+
+from layouts_cbv import LayoutMixin, Panel, cache
+from layouts_cbv.queues import add_script
+from tests.cache import counting
+from tests.testapp.layouts import EveryPanelLayout
+
+calls = []
+
+
+def record(label, html):
+    def panel(request):
+        calls.append(label)
+        return html(request) if callable(html) else html
+
+    return panel
+
+
+def who(request):
+    calls.append("who")
+    add_script(request, "/static/who.js")
+    return f"<p>you are {request.user.username or 'anonymous'}</p>"
+
+
+class CachedPage(LayoutMixin, TemplateView):
+    layout = EveryPanelLayout
+    template_name = "testapp/page_cached.html"
+    page_cache = cache.per_path(600)
+    nav = Panel(record("nav", "<nav>baked nav</nav>"), cache=cache.sitewide(600))
+    sidebar = Panel(record("sidebar", "<p>baked per path</p>"), cache=cache.per_path(600))
+    account = Panel(who, cache=cache.per_user(600))  # finer than the page: a hole
+    clock = Panel(record("clock", lambda r: f"<p>fresh {len(calls)}</p>"))  # uncached: a hole
+
+    def get_context_data(self, **kwargs):
+        calls.append("view")
+        return {"title": "Cached", "built": len(calls)}
+
+    def post(self, request, *args, **kwargs):
+        calls.append("post")
+        return self.get(request, *args, **kwargs)
+
+
+class NotFoundPage(CachedPage):
+    def get_context_data(self, **kwargs):
+        calls.append("view")
+        raise Http404
+
+
+class IgnoresQuery(CachedPage):
+    page_cache_ignore_query = True
+
+
+class ReadsUser(CachedPage):
+    template_name = "testapp/greeting_user.html"
+
+
+urlpatterns = [
+    path("page/", CachedPage.as_view()),
+    path("missing/", NotFoundPage.as_view()),
+    path("any-query/", IgnoresQuery.as_view()),
+    path("reads-user/", ReadsUser.as_view()),
+]
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    calls.clear()
+
+
+@pytest.fixture
+def alice_and_bob():
+    clients = {}
+    for name in ("alice", "bob"):
+        client = Client()
+        client.force_login(User.objects.create_user(name))
+        clients[name] = client
+    return clients
+
+
+def test_hit_runs_neither_the_view_nor_baked_panels(client):
+    first = client.get("/page/").content.decode()
+    calls.clear()
+    second = client.get("/page/").content.decode()
+    assert "view" not in calls and "nav" not in calls and "sidebar" not in calls
+    assert "<nav>baked nav</nav>" in second and "<p>baked per path</p>" in second
+    assert "<h1>Cached</h1>" in second and first.split("<p>fresh")[0] == second.split("<p>fresh")[0]
+
+
+def test_holes_are_filled_per_request_from_their_own_cache_or_fresh(alice_and_bob):
+    for client in alice_and_bob.values():
+        client.get("/page/")
+    for _ in range(2):
+        for name, client in alice_and_bob.items():
+            calls.clear()
+            body = client.get("/page/").content.decode()
+            other = "bob" if name == "alice" else "alice"
+            assert f"you are {name}" in body and f"you are {other}" not in body
+            assert calls == ["clock"]  # the uncached hole renders; the per-user one hits
+            assert '<script src="/static/who.js"></script>' in body  # a hole's queue items
+
+
+def test_warm_hit_with_holes_costs_one_cache_call(settings, alice_and_bob):
+    settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
+    client = alice_and_bob["alice"]
+    client.get("/page/"), client.get("/page/")
+    counting.calls.clear()
+    client.get("/page/")
+    # Sessions are in the database here, so this is the page, its baked panels'
+    # generations and the per-user hole, all in one call.
+    assert dict(counting.calls) == {"get_many": 1}
+
+
+@pytest.mark.parametrize(
+    "invalidate",
+    [
+        lambda: cache.invalidate("nav"),
+        lambda: cache.invalidate_all("sidebar"),
+        lambda: cache.invalidate("sidebar", "/page/"),
+    ],
+)
+def test_invalidating_a_baked_panel_rebuilds_the_page(client, invalidate):
+    client.get("/page/")
+    invalidate()
+    calls.clear()
+    client.get("/page/")
+    assert "view" in calls
+    calls.clear()
+    client.get("/page/")
+    assert "view" not in calls
+
+
+def test_only_200_responses_are_cached(client):
+    assert client.get("/missing/").status_code == 404
+    assert client.get("/missing/").status_code == 404
+    assert calls.count("view") == 2
+
+
+def test_query_strings_vary_the_page_unless_told_not_to(client):
+    client.get("/page/?a=1"), client.get("/page/?a=2"), client.get("/page/?a=1")
+    assert calls.count("view") == 2
+    calls.clear()
+    client.get("/any-query/?a=1"), client.get("/any-query/?a=2")
+    assert calls.count("view") == 1
+
+
+def test_post_is_never_served_from_the_page_cache(client):
+    client.get("/page/")
+    calls.clear()
+    response = client.post("/page/")
+    assert response.status_code == 200 and "post" in calls and "view" in calls
+
+
+def test_head_is_served_from_the_page_cache(client):
+    client.get("/page/")
+    calls.clear()
+    assert client.head("/page/").status_code == 200
+    assert "view" not in calls
+
+
+def test_page_without_personal_holes_says_how_long_it_lasts(settings, client):
+    class Shared(CachedPage):
+        account = None
+
+    settings.ROOT_URLCONF = None
+    urls = type("urls", (), {"urlpatterns": [path("shared/", Shared.as_view())]})
+    settings.ROOT_URLCONF = urls
+    first = client.get("/shared/")
+    second = client.get("/shared/")
+    for response in (first, second):
+        assert "max-age=" in response["Cache-Control"] and "Expires" in response
+        assert int(response["Age"]) >= 0 and response["ETag"]
+
+
+def test_page_with_personal_holes_is_private(alice_and_bob):
+    client = alice_and_bob["alice"]
+    for response in (client.get("/page/"), client.get("/page/")):
+        assert "private" in response["Cache-Control"]
+        assert "Cookie" in response["Vary"]
+
+
+def test_etag_answers_if_none_match_with_304():
+    class Stable(CachedPage):
+        account = None
+        clock = None
+
+    urls = type("urls", (), {"urlpatterns": [path("stable/", Stable.as_view())]})
+    from django.test import override_settings
+
+    with override_settings(ROOT_URLCONF=urls):
+        client = Client()
+        client.get("/stable/")
+        etag = client.get("/stable/")["ETag"]
+        answer = client.get("/stable/", headers={"if-none-match": etag})
+        assert answer.status_code == 304 and answer.content == b""
+        assert client.get("/stable/", headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_a_page_whose_template_reads_the_user_is_not_stored(alice_and_bob, caplog):
+    for name, client in alice_and_bob.items():
+        assert f"hello {name}" in client.get("/reads-user/").content.decode()
+    assert calls.count("view") == 2
+    assert "page of ReadsUser" in caplog.text
+
+
+def test_page_cache_must_be_a_strategy():
+    with pytest.raises(TypeError, match="page_cache must be a PanelCacheBackend"):
+
+        class Bad(CachedPage):
+            page_cache = 600
+
+
+def test_cache_disabled_serves_nothing_from_the_page_cache(client, settings):
+    settings.LAYOUTS_CBV = {"CACHE_ENABLED": False}
+    client.get("/page/"), client.get("/page/")
+    assert calls.count("view") == 2
+    assert not any(key for key in getattr(caches["default"], "_cache", {}) if "layouts:page" in key)
