@@ -46,11 +46,17 @@ def assemble(
     layout_context: Mapping[str, Any],
     using: str | None = None,
     holes: Collection[str] = (),
+    placeholders: Mapping[str, Any] | None = None,
 ) -> Assembled:
-    """Render every panel and the layout template around ``content``."""
-    outcomes = PanelRenderer(request, layout_context, layout.error_template).render_all(panels)
+    """Render every panel and the layout template around ``content``.
+
+    ``placeholders`` stand in for panels that are not rendered here (deferred ones).
+    """
+    placeholders = placeholders or {}
+    rendered = {name: panel for name, panel in panels.items() if name not in placeholders}
+    outcomes = PanelRenderer(request, layout_context, layout.error_template).render_all(rendered)
     collector = get_collector(request)
-    html_by_name: dict[str, Any] = {CONTENT: content}
+    html_by_name: dict[str, Any] = {CONTENT: content, **placeholders}
     for name, outcome in outcomes.items():
         if name in holes:
             html_by_name[name] = hole_marks.Hole(name)

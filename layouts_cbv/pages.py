@@ -83,10 +83,13 @@ class PagePlan:
         self.view = view
         self.strategy: PanelCacheBackend = view.get_page_cache()  # type: ignore[assignment]
         self.panels = {name: panel for name, panel in panels.items() if panel is not None}
+        # A deferred panel's placeholder is part of the stored page; its panel is fetched
+        # later, so it is neither baked nor a hole.
+        rendered = {name: panel for name, panel in self.panels.items() if not panel.defer}
         self.holes = frozenset(
-            name for name, panel in self.panels.items() if not is_baked(panel, self.strategy)
+            name for name, panel in rendered.items() if not is_baked(panel, self.strategy)
         )
-        self.baked = {name: panel for name, panel in self.panels.items() if name not in self.holes}
+        self.baked = {name: panel for name, panel in rendered.items() if name not in self.holes}
         self.alias = alias_of(self.strategy)
         self.key = page_key(view, self.strategy)
 

@@ -31,7 +31,7 @@ class Panel:
         context: Mapping[str, Any] | None = None,
         cache: PanelCacheBackend | None = None,
         condition: Callable[[HttpRequest], bool] | None = None,
-        defer: bool = False,
+        defer: bool | str = False,
     ):
         self.source = _source_from(source, template=template, url_name=url_name, literal=literal)
         if context is not None and not isinstance(context, Mapping):
@@ -44,8 +44,8 @@ class Panel:
             raise TypeError(
                 f"Panel condition= must be a callable (request) -> bool, not {condition!r}."
             )
-        if not isinstance(defer, bool):
-            raise TypeError(f"Panel defer= must be True or False, not {defer!r}.")
+        if not (isinstance(defer, bool) or defer == "esi"):
+            raise TypeError(f"Panel defer= must be True, False or 'esi', not {defer!r}.")
         self.context: dict[str, Any] = dict(context or {})
         self.cache = cache
         self.condition = condition

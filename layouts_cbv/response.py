@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
-from . import headers, pages
+from . import deferred, headers, pages
 from .assembly import assemble, serve
 from .clone import freeze
 from .leaks import watching
@@ -50,8 +50,21 @@ class LayoutResponse(TemplateResponse):
         template = view.get_layout_template(layout)
         panels = plan.panels if plan else view.get_panels()
         holes = plan.holes if plan else ()
+        placeholders = {
+            name: deferred.placeholder(view, name, panel.defer)
+            for name, panel in panels.items()
+            if panel is not None and panel.defer
+        }
         assembled = assemble(
-            request, layout, template, panels, content, layout_context, self.using, holes
+            request,
+            layout,
+            template,
+            panels,
+            content,
+            layout_context,
+            self.using,
+            holes,
+            placeholders,
         )
         headers.apply(self, assembled.outcomes)
         html = serve(

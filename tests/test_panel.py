@@ -101,7 +101,7 @@ def test_empty_output_shows_fallback():
         ({"literal": "x", "context": ["a"]}, TypeError, "context= must be a mapping"),
         ({"literal": "x", "cache": 60}, TypeError, "cache= must be a PanelCacheBackend"),
         ({"literal": "x", "condition": True}, TypeError, "condition= must be a callable"),
-        ({"literal": "x", "defer": "yes"}, TypeError, "defer= must be True or False"),
+        ({"literal": "x", "defer": "yes"}, TypeError, "defer= must be True, False or .esi."),
     ],
 )
 def test_bad_declarations_fail_where_declared(kwargs, error, message):

@@ -16,6 +16,7 @@ from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
 
 from ..assembly import PANELS_KEY
+from ..deferred import Deferred
 from ..holes import Hole
 from ..markers import marker
 from ..queues import RenderQueue, add_script, add_style, add_to_queue, get_collector
@@ -42,8 +43,9 @@ class Panel(Tag):
 
     def render_tag(self, context: Context, panel_name: str, fallback: Any) -> str:
         html = (context.get(PANELS_KEY) or {}).get(panel_name)
-        if isinstance(html, Hole):
-            # Filled for each request, from a cached page; the fallback waits inside.
+        if isinstance(html, Hole | Deferred):
+            # Filled later (for each request from a cached page, or by the browser);
+            # the fallback shows until then.
             return html.wrap(fallback.render(context))
         if html and html.strip():
             return html
