@@ -31,15 +31,15 @@ sandbox: $(VENV)/.sandbox ## Migrate, seed demo data and serve the demo on 127.0
 	$(PY) sandbox/manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.test ## Run the test suite (installs Redis and memcached if it may; tests start them)
-	@sh tests/ensure_servers.sh
+	@sh tests/ensure_system_packages.sh
 	$(PY) -m pytest
 
 bench: $(VENV)/.test ## Run the benchmarks and write docs/benchmarks.md
-	@sh tests/ensure_servers.sh
+	@sh tests/ensure_system_packages.sh
 	$(PY) -m tests.benchmarks
 
 soak: $(VENV)/.test ## Serve the sandbox under gunicorn on Redis and check 20,000 requests for leaks
-	@sh tests/ensure_servers.sh
+	@sh tests/ensure_system_packages.sh
 	$(PY) -m tests.soak 20000
 
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)

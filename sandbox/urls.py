@@ -11,4 +11,5 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("layouts/", include("layouts_cbv.urls")),
 ]

@@ -3,6 +3,7 @@
 import time
 
 from django.core.cache import caches
+from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from layouts_cbv import LayoutMixin, Panel, cache
@@ -57,3 +58,25 @@ class StaleView(FeatureView):
         "previous version at once while one background thread renders the next."
     )
     stale_demo = Panel(slow_panel("stale"), cache=cache.sitewide(1, stale_ttl=300))
+
+
+CART_KEY = "sandbox_cart"
+
+
+def add_to_cart(request):
+    """Put one more item in the visitor's cart (kept in the session), then show it."""
+    request.session[CART_KEY] = request.session.get(CART_KEY, 0) + 1
+    request.session.save()  # a new visitor gets their session key here
+    # The cart panel is cached per session: drop this visitor's entry, nobody else's.
+    cache.invalidate("cart", request.session.session_key)
+    return redirect("blog:deferred")
+
+
+class DeferredView(FeatureView):
+    title = "Deferred panels"
+    explanation = (
+        "The cart in the header is not part of this page: the page shows a placeholder "
+        "and your browser fetches the cart, which is yours alone, right after. The page "
+        "itself can then be cached for everyone."
+    )
+    cart = Panel("blog:cart", defer=True, cache=cache.per_session(300))

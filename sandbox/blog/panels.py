@@ -33,3 +33,10 @@ class RecentArticlesPanel(TemplateView):
 
 
 registry.register("blog:recent", RecentArticlesPanel)
+
+
+@registry.register("blog:cart")
+def cart(request):
+    """Render the visitor's cart, kept in their session."""
+    items = request.session.get("sandbox_cart", 0)
+    return render(request, "blog/panels/cart.html", {"items": items})

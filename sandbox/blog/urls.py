@@ -11,4 +11,6 @@ urlpatterns = [
     path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author"),
     path("features/stampede/", features.StampedeView.as_view(), name="stampede"),
     path("features/stale/", features.StaleView.as_view(), name="stale"),
+    path("features/deferred/", features.DeferredView.as_view(), name="deferred"),
+    path("features/deferred/add/", features.add_to_cart, name="add-to-cart"),
 ]
