@@ -80,3 +80,19 @@ def test_seed_demo_loads_demo_data_once():
     assert count >= 10
     call_command("seed_demo", verbosity=0)
     assert Article.objects.count() == count
+
+
+def test_page_cache_feature_keeps_the_page_and_fills_the_account_hole(client, monkeypatch):
+    from sandbox.blog import features
+
+    stamps = iter(["first build", "second build"])
+    monkeypatch.setattr(features.time, "strftime", lambda fmt: next(stamps))
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    client.force_login(alice)
+    first = text(client.get("/features/page-cache/"))
+    client.force_login(bob)
+    second = text(client.get("/features/page-cache/"))
+    assert "built at <strong>first build</strong>" in first
+    assert "built at <strong>first build</strong>" in second  # served from the page cache
+    assert "Signed in as alice" in first and "Signed in as bob" in second
+    assert "Signed in as alice" not in second

@@ -80,3 +80,17 @@ class DeferredView(FeatureView):
         "itself can then be cached for everyone."
     )
     cart = Panel("blog:cart", defer=True, cache=cache.per_session(300))
+
+
+class PageCacheView(FeatureView):
+    title = "Whole-page caching with holes"
+    explanation = (
+        "This whole page is cached per path for a minute: reload it and the time below "
+        "stays the same, while the account box at the top (a per-user hole) is always "
+        "yours. Sign in as alice, then as bob, to see it."
+    )
+    template_name = "blog/feature_page_cache.html"
+    page_cache = cache.per_path(60)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(built_at=time.strftime("%H:%M:%S"), **kwargs)

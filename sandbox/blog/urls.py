@@ -12,5 +12,6 @@ urlpatterns = [
     path("features/stampede/", features.StampedeView.as_view(), name="stampede"),
     path("features/stale/", features.StaleView.as_view(), name="stale"),
     path("features/deferred/", features.DeferredView.as_view(), name="deferred"),
+    path("features/page-cache/", features.PageCacheView.as_view(), name="page-cache"),
     path("features/deferred/add/", features.add_to_cart, name="add-to-cart"),
 ]
