@@ -90,6 +90,7 @@ class PagePlan:
             name for name, panel in rendered.items() if not is_baked(panel, self.strategy)
         )
         self.baked = {name: panel for name, panel in rendered.items() if name not in self.holes}
+        self.baked_keys: dict[str, str] = {}  # filled by lookup()
         self.alias = alias_of(self.strategy)
         self.key = page_key(view, self.strategy)
 
@@ -99,15 +100,16 @@ class PagePlan:
         holes = {name: self.panels[name] for name in self.holes}
         page_cache.add_panels(holes, self.view.request)  # type: ignore[attr-defined]
         page_cache.extra[self.alias].append(self.key)
-        for name, key in self.baked_keys().items():
+        request = self.view.request  # type: ignore[attr-defined]
+        self.baked_keys = {
+            name: panel.cache.make_key(name, request)  # type: ignore[union-attr]
+            for name, panel in self.baked.items()
+        }
+        for name, key in self.baked_keys.items():
             alias = alias_of(self.baked[name].cache)  # type: ignore[arg-type]
             page_cache.extra[alias] += [key, generation_key(name)]
         page_cache.lookup()
         return self._valid(page_cache), page_cache
-
-    def baked_keys(self) -> dict[str, str]:
-        request = self.view.request  # type: ignore[attr-defined]
-        return {name: panel.cache.make_key(name, request) for name, panel in self.baked.items()}  # type: ignore[union-attr]
 
     def _valid(self, page_cache: PageCache) -> PageEntry | None:
         value = page_cache.found_extra.get(self.key)
@@ -123,7 +125,7 @@ class PagePlan:
         found = page_cache.found_extra
         current = tuple(
             (name, found.get(generation_key(name)) or "", fingerprint(found.get(key)))
-            for name, key in self.baked_keys().items()
+            for name, key in self.baked_keys.items()
         )
         if current != entry.baked:
             return None  # a baked panel was invalidated or expired, or the panels changed
@@ -222,7 +224,8 @@ def add_headers(
 
 def not_modified(response: HttpResponse, request: HttpRequest) -> HttpResponse:
     """Return a 304 instead of ``response`` when the browser already has this ETag."""
-    if response["ETag"] not in parse_etags(request.headers.get("If-None-Match", "")):
+    asked = request.headers.get("If-None-Match")
+    if not asked or response["ETag"] not in parse_etags(asked):
         return response
     answer = HttpResponseNotModified()
     for header in ("ETag", "Cache-Control", "Expires", "Vary", "Age"):

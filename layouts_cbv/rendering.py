@@ -71,9 +71,27 @@ class PanelOutcome:
 class _Job:
     name: str
     panel: Panel
-    clone: HttpRequest
-    reads: Reads
+    request: HttpRequest
+    layout_context: Mapping[str, Any]
     condition_reads: frozenset[str] = frozenset()
+    _clone: HttpRequest | None = None
+    _reads: Reads | None = None
+
+    @property
+    def clone(self) -> HttpRequest:
+        self._prepare()
+        return self._clone  # type: ignore[return-value]
+
+    @property
+    def reads(self) -> Reads:
+        self._prepare()
+        return self._reads  # type: ignore[return-value]
+
+    def _prepare(self) -> None:
+        # Made on first use: a panel served from the cache never needs a clone.
+        if self._clone is None:
+            self._clone = clone_for_panel(self.request, self.layout_context)
+            self._reads = track(self._clone, self.request)
 
     def varies_on(self, outcome: PanelOutcome) -> frozenset[str]:
         strategy = self.panel.cache
@@ -122,12 +140,11 @@ class PanelRenderer:
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
-        jobs = []
-        for name, panel in panels.items():
-            if panel is not None:
-                clone = clone_for_panel(self.request, self.layout_context)
-                jobs.append(_Job(name, panel, clone, track(clone, self.request)))
-        return jobs
+        return [
+            _Job(name, panel, self.request, self.layout_context)
+            for name, panel in panels.items()
+            if panel is not None
+        ]
 
     def _condition_holds(self, job: _Job) -> bool:
         if job.panel.condition is None:

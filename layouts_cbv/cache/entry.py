@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
 MAGIC = "layouts_cbv"
@@ -55,6 +56,7 @@ class PageEntry:
     personal: bool  # a hole depends on the visitor: the page is private downstream
 
 
+@cache
 def _fields(cls: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(cls))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from functools import lru_cache
 
 PREFIX = "layouts:panel:"
 GENERATION_PREFIX = "layouts:gen:"
@@ -25,6 +26,7 @@ def _hashed(text: str) -> str:
     return HASH_MARK + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@lru_cache(maxsize=1024)
 def name_part(panel_name: str) -> str:
     """Return ``panel_name`` as it goes into keys: itself when memcached-safe, else its hash."""
     if _PLAIN.match(panel_name) and len(panel_name) <= 100 and not panel_name.startswith(HASH_MARK):
@@ -48,6 +50,7 @@ def panel_key(panel_name: str, vary: str = "") -> str:
     return f"{PREFIX}{name}:{vary_part(name, vary)}"
 
 
+@lru_cache(maxsize=1024)
 def generation_key(panel_name: str) -> str:
     """Return the key of the generation shared by every variant of ``panel_name``."""
     return GENERATION_PREFIX + name_part(panel_name)
