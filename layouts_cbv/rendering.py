@@ -20,7 +20,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from . import conf
+from . import conf, signals
 from .cache import refresh
 from .cache.entry import Entry
 from .cache.store import (
@@ -177,10 +177,16 @@ class PanelRenderer:
         for job in jobs:
             state, entry = page_cache.state(job.name, now)
             if entry is not None:
-                outcomes[job.name] = self._from_entry(job.name, entry, state)
+                outcomes[job.name] = self._from_entry(job, entry, state, page_cache)
                 if state in (EARLY, STALE):
                     to_refresh.append(job)
         missing = [job for job in jobs if job.name not in outcomes]
+        for job in missing:
+            if job.name in page_cache.slots:
+                key = page_cache.slots[job.name].key
+                signals.panel_cache_miss.send(
+                    Panel, name=job.name, panel=job.panel, request=self.request, key=key
+                )
         held = page_cache.claim(
             [job.name for job in missing + to_refresh if job.name in page_cache.slots]
         )
@@ -199,17 +205,31 @@ class PanelRenderer:
     def _wait_or_render(self, jobs: list[_Job], page_cache: PageCache) -> dict[str, PanelOutcome]:
         """Wait for entries another request is rendering; render those that do not come."""
         found = page_cache.wait_for([job.name for job in jobs])
-        outcomes = {name: self._from_entry(name, entry, "waited") for name, entry in found.items()}
+        outcomes = {
+            job.name: self._from_entry(job, found[job.name], "waited", page_cache)
+            for job in jobs
+            if job.name in found
+        }
         late = [job for job in jobs if job.name not in found]
         outcomes.update(self._render(late))
         self._store(page_cache, late, outcomes)
         return outcomes
 
-    def _from_entry(self, name: str, entry: Entry, state: str) -> PanelOutcome:
+    def _from_entry(
+        self, job: _Job, entry: Entry, state: str, page_cache: PageCache
+    ) -> PanelOutcome:
         html = mark_safe(for_serving(entry.html, self.request))
         headers = PanelHeaders(entry.vary, entry.cache_control)
+        signals.panel_cache_hit.send(
+            Panel,
+            name=job.name,
+            panel=job.panel,
+            request=self.request,
+            key=page_cache.slots[job.name].key,
+            state=state,
+        )
         return PanelOutcome(
-            name, html, list(entry.queue_items), state=state, cost=entry.cost, headers=headers
+            job.name, html, list(entry.queue_items), state=state, cost=entry.cost, headers=headers
         )
 
     def _store(self, page_cache: PageCache, jobs: list[_Job], outcomes: dict[str, PanelOutcome]):
@@ -221,7 +241,7 @@ class PanelRenderer:
                 if not storable(job.name, job.panel, outcome.reads, outcome.headers):
                     continue
             except UnsafeVary as exc:
-                outcomes[job.name] = self._failed(job.name, exc)
+                outcomes[job.name] = self._failed(job, exc)
                 continue
             html = for_storage(outcome.html, self.request)
             page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
@@ -274,13 +294,13 @@ class PanelRenderer:
                     output.render()
                 outcomes[job.name] = self._succeeded(job, output, time.perf_counter() - started)
             except Exception as exc:
-                outcomes[job.name] = self._failed(job.name, exc)
+                outcomes[job.name] = self._failed(job, exc)
         if pending:
             results = async_to_sync(_gather)([awaitable for _, awaitable, _ in pending])
             finished = time.perf_counter()
             for (job, _, started), result in zip(pending, results, strict=True):
                 outcomes[job.name] = (
-                    self._failed(job.name, result)
+                    self._failed(job, result)
                     if isinstance(result, Exception)
                     else self._succeeded(job, result, finished - started)
                 )
@@ -290,8 +310,11 @@ class PanelRenderer:
         try:
             html = to_html(output)
         except Exception as exc:
-            return self._failed(job.name, exc)
+            return self._failed(job, exc)
         _copy_csrf_state(job.clone, self.request)
+        signals.panel_rendered.send(
+            Panel, name=job.name, panel=job.panel, request=job.clone, duration=cost, html=html
+        )
         return PanelOutcome(
             job.name,
             html,
@@ -301,9 +324,12 @@ class PanelRenderer:
             reads=frozenset(job.reads.found),
         )
 
-    def _failed(self, name: str, exc: BaseException) -> PanelOutcome:
-        html = panel_failed(name, exc, self.error_template, self.request)
-        return PanelOutcome(name, html, failed=True)
+    def _failed(self, job: _Job, exc: BaseException) -> PanelOutcome:
+        signals.panel_error.send(
+            Panel, name=job.name, panel=job.panel, request=self.request, exception=exc
+        )
+        html = panel_failed(job.name, exc, self.error_template, self.request)
+        return PanelOutcome(job.name, html, failed=True)
 
 
 async def _gather(awaitables: list[Awaitable[Any]]) -> list[Any]:

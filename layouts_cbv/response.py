@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
-from . import deferred, headers, pages
+from . import deferred, headers, pages, timing
 from .assembly import assemble, serve
 from .clone import freeze
 from .leaks import watching
@@ -67,6 +67,7 @@ class LayoutResponse(TemplateResponse):
             placeholders,
         )
         headers.apply(self, assembled.outcomes)
+        timing.apply(self, assembled.outcomes, deferred=placeholders, page="miss" if plan else None)
         html = serve(
             assembled.stored, assembled.stored_items, assembled.holes, layout.queues, request
         )
