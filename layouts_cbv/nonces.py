@@ -17,7 +17,7 @@ PLACEHOLDER = "<!--layouts_cbv:csp-nonce-->"
 def current_nonce(request: HttpRequest, *, generate: bool = False) -> str | None:
     """Return the request's CSP nonce; without ``generate``, only if something used it."""
     stored = getattr(request, "_csp_nonce", None)
-    if isinstance(stored, str):  # django-csp, once generated
+    if type(stored) is str:  # django-csp, once generated (a LazyNonce passes isinstance)
         return stored
     if stored is not None:  # Django's LazyNonce
         used = getattr(stored, "_wrapped", empty) is not empty

@@ -11,7 +11,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.urls import get_resolver, resolve, reverse
-from django.utils.cache import cc_delim_re
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views import View
@@ -211,7 +210,7 @@ def headers_of(output: Any) -> PanelHeaders:
     """Return the Vary, Cache-Control and cookies of a panel's response, if it has one."""
     if not isinstance(output, HttpResponseBase):
         return PanelHeaders()
-    vary = tuple(cc_delim_re.split(output["Vary"])) if output.has_header("Vary") else ()
+    vary = tuple(v.strip() for v in output.get("Vary", "").split(",") if v.strip())
     return PanelHeaders(vary, output.get("Cache-Control", ""), output.cookies or None)
 
 

@@ -1,5 +1,6 @@
 """CSP nonces in cached panels get the current request's nonce on every hit."""
 
+import copy
 import re
 
 import django
@@ -68,9 +69,9 @@ def test_djangos_own_csp(settings):
         "django.middleware.csp.ContentSecurityPolicyMiddleware",
     ]
     settings.SECURE_CSP = {"script-src": [CSP.SELF, CSP.NONCE]}
-    settings.TEMPLATES[0]["OPTIONS"]["context_processors"].append(
-        "django.template.context_processors.csp"
-    )
+    templates = copy.deepcopy(settings.TEMPLATES)  # a new value, so Django rebuilds the engine
+    templates[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+    settings.TEMPLATES = templates
     renders.clear()
     assert_every_page_uses_its_own_nonce("Content-Security-Policy")
 
