@@ -45,11 +45,21 @@ soak: $(VENV)/.test ## Serve the sandbox under gunicorn on Redis and check 20,00
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
 	$(PY) -m sphinx -W -b html docs docs/_build/html
 
-lint: $(VENV)/.test ## Run ruff
+# pyenv's Pythons, when pyenv is here, so tox finds python3.13 for the Django 6 run.
+PYENV_BINS := $(shell ls -d "$$(pyenv root 2>/dev/null)"/versions/3.*/bin 2>/dev/null | tr '\n' ':')
+
+test-all: $(VENV)/.test ## Run the suite on Django 5.2 (Python 3.11) and Django 6 (Python 3.13), with tox
+	@sh tests/ensure_system_packages.sh
+	$(PIP) install tox
+	PATH="$(PYENV_BINS)$$PATH" $(VENV)/bin/tox
+
+lint: $(VENV)/.test ## Run ruff and mypy
+	$(PIP) install mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 clean: ## Remove the virtualenv and build leftovers
 	rm -rf $(VENV) build dist *.egg-info docs/_build sandbox/db.sqlite3
 
-.PHONY: help sandbox test bench soak docs lint clean
+.PHONY: help sandbox test test-all bench soak docs lint clean

@@ -41,7 +41,7 @@ def assemble(
     request: HttpRequest,
     layout: Layout,
     template: str | list[str],
-    panels: Mapping[str, Panel],
+    panels: Mapping[str, Panel | None],
     content: SafeString,
     layout_context: Mapping[str, Any],
     using: str | None = None,
@@ -53,7 +53,11 @@ def assemble(
     ``placeholders`` stand in for panels that are not rendered here (deferred ones).
     """
     placeholders = placeholders or {}
-    rendered = {name: panel for name, panel in panels.items() if name not in placeholders}
+    rendered = {
+        name: panel
+        for name, panel in panels.items()
+        if panel is not None and name not in placeholders
+    }
     outcomes = PanelRenderer(request, layout_context, layout.error_template).render_all(rendered)
     collector = get_collector(request)
     html_by_name: dict[str, Any] = {CONTENT: content, **placeholders}

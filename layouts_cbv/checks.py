@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +17,8 @@ from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel
 from .sources import NamedSource, URLSource, import_callable, url_name_exists
+
+V = TypeVar("V")
 
 E_UNKNOWN_SETTING = "layouts_cbv.E001"
 E_LAYOUT_PANEL = "layouts_cbv.E002"
@@ -83,7 +85,7 @@ def unresolved(panel: Panel) -> str | None:
 
 
 def panel_errors(
-    panels: dict[str, Panel | None], owner: str, obj: Any, check_id: str
+    panels: Mapping[str, Panel | None], owner: str, obj: Any, check_id: str
 ) -> Iterator[checks.CheckMessage]:
     for name, panel in panels.items():
         missing = panel and unresolved(panel)
@@ -131,7 +133,9 @@ def cached_declarations() -> Iterator[tuple[str, Panel]]:
     """Yield every cached panel declared on a layout or a routed view, with its name."""
     from .mixins import LayoutMixin
 
-    declarations = [layout.panels for layout in layout_registry.all()]
+    declarations: list[Mapping[str, Panel | None]] = [
+        layout.panels for layout in layout_registry.all()
+    ]
     declarations += [view._view_panels for view in routed_views(LayoutMixin)]
     for panels in declarations:
         for name, panel in panels.items():
@@ -203,7 +207,7 @@ def check_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     return errors
 
 
-def routed_views(base: type) -> Iterator[type]:
+def routed_views(base: type[V]) -> Iterator[type[V]]:
     """Yield every class-based view in the root URLconf that subclasses ``base``."""
     from django.urls import URLPattern, URLResolver, get_resolver
 

@@ -78,7 +78,12 @@ def track(clone: HttpRequest, request: HttpRequest) -> Reads:
     reads = Reads()
     attrs = vars(request)
     if "user" in attrs:
-        clone.user = SimpleLazyObject(lambda: reads.note(USER) or request.user)
+
+        def user() -> Any:
+            reads.note(USER)
+            return request.user
+
+        clone.user = SimpleLazyObject(user)
     if "auser" in attrs:
 
         async def auser() -> Any:
@@ -141,8 +146,12 @@ def watching(request: HttpRequest) -> Iterator[Reads]:
     reads = Reads()
     saved = {name: vars(request)[name] for name in ("user", "session") if name in vars(request)}
     if "user" in saved:
-        user = saved["user"]
-        request.user = SimpleLazyObject(lambda: reads.note(USER) or user)
+
+        def user() -> Any:
+            reads.note(USER)
+            return saved["user"]
+
+        request.user = SimpleLazyObject(user)
     if "session" in saved:
         request.session = TrackedSession(saved["session"], reads)  # type: ignore[assignment]
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +54,9 @@ class LayoutMixin:
     response_class = LayoutResponse
     page_cache: PanelCacheBackend | None = None
     page_cache_ignore_query = False
+    # Filled for each subclass when it is created.
+    _view_panels: ClassVar[dict[str, Panel | None]] = {}
+    _merged_panels: ClassVar[dict[type[Layout], dict[str, Panel]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -80,7 +83,7 @@ class LayoutMixin:
             )
         cls._view_panels = view_declarations(cls)
         declare_all(cls._view_panels)
-        cls._merged_panels: dict[type[Layout], dict[str, Panel]] = {}
+        cls._merged_panels = {}
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)  # type: ignore[misc]

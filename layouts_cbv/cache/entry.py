@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass, fields
-from functools import cache
 from typing import Any
 
 MAGIC = "layouts_cbv"
@@ -56,9 +55,8 @@ class PageEntry:
     personal: bool  # a hole depends on the visitor: the page is private downstream
 
 
-@cache
 def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(cls))
+    return _FIELD_NAMES[cls]
 
 
 def pack(entry: Entry | PageEntry) -> bytes:
@@ -85,3 +83,9 @@ def unpack(value: Any, kind: type = Entry) -> Any:
     if not (isinstance(entry.html, str) and isinstance(entry.queue_items, tuple)):
         raise BadEntry("the entry's fields have the wrong types")
     return entry
+
+
+# Field names, in order, of each kind of entry: computed once, not per read.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    kind: tuple(field.name for field in fields(kind)) for kind in (Entry, PageEntry)
+}

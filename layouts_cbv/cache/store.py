@@ -48,7 +48,7 @@ class PageCache:
     """The cache side of one page: looked up together, written together."""
 
     slots: dict[str, Slot] = field(default_factory=dict)
-    _writes: dict[tuple[str, int | None], dict[str, bytes]] = field(
+    _writes: dict[tuple[str, float | None], dict[str, Any]] = field(
         default_factory=lambda: defaultdict(dict)
     )
 
@@ -98,9 +98,9 @@ class PageCache:
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
         slot = self.slots.get(name)
-        entry = slot.entry if slot is not None else None
-        if entry is None or not entry.is_servable(now):
+        if slot is None or slot.entry is None or not slot.entry.is_servable(now):
             return MISS, None
+        entry = slot.entry
         if not entry.is_fresh(now):
             return STALE, entry
         if slot.strategy.early_refresh and _refresh_early(entry, now):
@@ -118,12 +118,12 @@ class PageCache:
         held = {}
         for name in names:
             slot = self.slots[name]
-            added = guard.call(
-                slot.alias,
-                "add",
-                None,
-                lambda c, slot=slot: c.add(lock_key(slot.key), 1, timeout, version=version),
-            )
+            lock = lock_key(slot.key)
+
+            def add(cache: Any, lock: str = lock) -> Any:
+                return cache.add(lock, 1, timeout, version=version)
+
+            added = guard.call(slot.alias, "add", None, add)
             slot.claimed = added is not False
             held[name] = slot.claimed
         return held

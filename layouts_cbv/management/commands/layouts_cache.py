@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def clear(self, panel: str | None, everything: bool) -> None:
         if bool(panel) == everything:
             raise CommandError("Give a panel name or --all, not both.")
-        names = declared_names() if everything else [panel]
+        names = [panel] if panel else declared_names()
         for name in names:
             invalidate_all(name)
             self.stdout.write(f"Cleared every entry of panel {name!r}.")
