@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 
-from . import conf, headers, timing
+from . import conf, headers, report, timing
 from .assembly import Assembled, serve
 from .cache.aliases import alias_of
 from .cache.backends import CustomCache, PanelCacheBackend, with_language
@@ -203,6 +203,10 @@ def serve_cached(view: LayoutMixin) -> HttpResponse | None:
         patch_vary_headers(response, [v.strip() for v in entry.vary.split(",")])
     headers.apply(response, holes.values())
     deferred = [name for name, panel in plan.panels.items() if panel.defer]
+    for name, panel in plan.baked.items():
+        report.add_other(request, name, panel, "baked")
+    for name in deferred:
+        report.add_other(request, name, plan.panels[name], "deferred")
     timing.apply(response, holes.values(), holes=plan.holes, deferred=deferred, page="hit")
     add_headers(response, html, entry.created, entry.fresh_until, is_personal(holes.values()))
     return not_modified(response, request)

@@ -20,7 +20,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from . import conf, signals
+from . import conf, report, signals
 from .cache import refresh
 from .cache.entry import Entry
 from .cache.store import (
@@ -137,6 +137,8 @@ class PanelRenderer:
             if slot is not None:
                 outcome.generation = slot.generation
                 outcome.fingerprint = fingerprint(slot.raw)
+            if not outcome.skipped:
+                report.add(self.request, outcome, job.panel, slot.key if slot else "")
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
