@@ -96,3 +96,31 @@ def test_page_cache_feature_keeps_the_page_and_fills_the_account_hole(client, mo
     assert "built at <strong>first build</strong>" in second  # served from the page cache
     assert "Signed in as alice" in first and "Signed in as bob" in second
     assert "Signed in as alice" not in second
+
+
+def test_features_page_links_every_feature_page(client):
+    body = text(client.get("/features/"))
+    for url in (
+        "/features/page-cache/",
+        "/features/deferred/",
+        "/features/stampede/",
+        "/features/stale/",
+        "/?_partial=1",
+    ):
+        assert f'href="{url}"' in body
+    assert 'href="/features/"' in body  # and the nav links to it
+
+
+def test_admin_action_invalidates_the_panels(client, article):
+    from django.contrib.auth.models import User
+    from django.core.cache import caches
+
+    client.get("/")  # caches nav and sidebar, which start their generations
+    before = caches["default"].get_many(["layouts:gen:nav", "layouts:gen:sidebar"])
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    response = client.post(
+        "/admin/blog/article/", {"action": "refresh_panels", "_selected_action": [article.pk]}
+    )
+    assert response.status_code == 302
+    after = caches["default"].get_many(["layouts:gen:nav", "layouts:gen:sidebar"])
+    assert len(before) == 2 and all(after[key] != before[key] for key in before)

@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from layouts_cbv import cache
 
 from .models import Article, Author, Comment
 
@@ -13,11 +15,20 @@ class CommentInline(admin.TabularInline):
     extra = 0
 
 
+@admin.action(description="Refresh the cached navigation and sidebar panels")
+def refresh_panels(modeladmin, request, queryset):
+    """Drop every cached variant of the nav and sidebar panels, in every process."""
+    for panel in ("nav", "sidebar"):
+        cache.invalidate_all(panel)
+    messages.success(request, "The nav and sidebar panels will be rendered afresh.")
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "author", "published_at"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [CommentInline]
+    actions = [refresh_panels]
 
 
 @admin.register(Comment)

@@ -94,3 +94,36 @@ class PageCacheView(FeatureView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(built_at=time.strftime("%H:%M:%S"), **kwargs)
+
+
+FEATURES = [
+    (
+        "blog:page-cache",
+        "Whole-page caching with holes",
+        "the page is cached per path; your account box is filled in for you on every request.",
+    ),
+    (
+        "blog:deferred",
+        "Deferred panels",
+        "the cart is fetched by your browser after the page, so the page itself can be shared.",
+    ),
+    (
+        "blog:stampede",
+        "Stampede protection",
+        "a slow panel expires every second, yet only one request renders it.",
+    ),
+    (
+        "blog:stale",
+        "Stale-while-revalidate",
+        "the slow panel is served stale at once while one background thread renders it.",
+    ),
+]
+
+
+class FeaturesView(FeatureView):
+    title = "Features, one page each"
+    explanation = "Each page below shows one thing layouts_cbv does."
+    template_name = "blog/features.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(features=FEATURES, **kwargs)
