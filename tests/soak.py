@@ -7,9 +7,7 @@ accepted by Django's CSRF check. ``make soak`` runs it with more requests.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -17,36 +15,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from pathlib import Path
 
-from tests import servers
+from tests.sandbox_site import Site, served
 
-ROOT = Path(__file__).resolve().parents[1]
 SIGNED_IN = re.compile(r"Signed in as (\S+)")
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PAGES = ["/", "/articles/soak-article/", "/authors/{author}/"]
-
-# Users without usable passwords and sessions made directly: password hashing is
-# deliberately slow, and logging in is not what this measures.
-MAKE_USERS = """
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from tests.factories import ArticleFactory, AuthorFactory, UserFactory
-
-article = ArticleFactory(slug="soak-article", author=AuthorFactory())
-print("author", article.author.pk)
-for n in range({users}):
-    user = UserFactory(username=f"soak{{n}}", password=None)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    print(user.username, session.session_key)
-"""
 
 
 @dataclass
@@ -62,74 +38,6 @@ class Tally:
             self.statuses[status] += 1
             if problem:
                 self.problems.append(problem)
-
-
-@contextmanager
-def sandbox_site(users: int):
-    """Serve the sandbox with gunicorn (4 workers x 8 threads) on a Redis of its own."""
-    with servers.running(servers.redis_server()) as redis_server:
-        workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"layouts-soak-{os.getpid()}"
-        workdir.mkdir(exist_ok=True)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-            "SANDBOX_DB": str(workdir / "db.sqlite3"),
-            "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
-            "PYTHONPATH": str(ROOT),
-        }
-        manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
-        made = subprocess.run(
-            [*manage, "shell", "-c", MAKE_USERS.format(users=users)],
-            env=env,
-            check=True,
-            timeout=120,
-            capture_output=True,
-            text=True,
-        )
-        # Django's shell may print a line of its own first; ours have two words.
-        sessions = dict(
-            words for line in made.stdout.splitlines() if len(words := line.split()) == 2
-        )
-        port = servers.free_port()
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sandbox.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "4",
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base)
-            yield base, sessions
-        finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-
-
-def _wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/", timeout=5).read()
-            return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
 
 
 class Visitor:
@@ -183,10 +91,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 OPENER = urllib.request.build_opener(NoRedirect())
 
 
-def run(site: tuple[str, dict[str, str]], anonymous: int, requests_per_visitor: int) -> Tally:
-    base, sessions = site
-    author = sessions.pop("author")
-    visitors = [Visitor(base, name, key) for name, key in sessions.items()]
+def run(site: Site, anonymous: int, requests_per_visitor: int) -> Tally:
+    base, author = site.base, site.author
+    visitors = [Visitor(base, name, key) for name, key in site.sessions.items()]
     visitors += [Visitor(base) for _ in range(anonymous)]
     tally = Tally()
     barrier = threading.Barrier(len(visitors))
@@ -209,7 +116,7 @@ def run(site: tuple[str, dict[str, str]], anonymous: int, requests_per_visitor: 
 
 def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    with sandbox_site(users=20) as site:
+    with served(users=20) as site:
         started = time.perf_counter()
         tally = run(site, anonymous=4, requests_per_visitor=requests // 24)
         elapsed = time.perf_counter() - started

@@ -5,6 +5,7 @@ import importlib.util
 import pytest
 
 from tests import soak
+from tests.sandbox_site import served
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("gunicorn") is None,
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_no_leaks_no_errors_under_load():
-    with soak.sandbox_site(users=20) as site:
+    with served(users=20) as site:
         tally = soak.run(site, anonymous=4, requests_per_visitor=190)
     assert tally.requests >= 5000
     assert tally.problems == []

@@ -1,19 +1,14 @@
 """The sandbox under gunicorn, four worker processes on one Redis: one render per expiry."""
 
 import http.client
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests import servers
+from tests.sandbox_site import served
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     __import__("importlib").util.find_spec("gunicorn") is None,
     reason="gunicorn is not installed: pip install -e '.[test]'",
@@ -21,56 +16,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Serve the sandbox with gunicorn (4 workers, 8 threads each) on a Redis of its own."""
-    with servers.running(servers.redis_server()) as redis_server:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-            "SANDBOX_DB": str(tmp_path_factory.mktemp("sandbox") / "db.sqlite3"),
-            "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
-            "PYTHONPATH": str(ROOT),
-        }
-        manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=120)
-        port = servers.free_port()
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sandbox.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "4",
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            _wait_until_up(port)
-            yield port, redis.Redis(host="127.0.0.1", port=redis_server.port)
-        finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-
-
-def _wait_until_up(port):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if fetch(port, "/")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
+def site():
+    """The sandbox under gunicorn, four worker processes, on a Redis of its own."""
+    with served() as running:
+        client = redis.Redis(host="127.0.0.1", port=running.redis_port)
+        yield running.port, client
+        client.close()
 
 
 def fetch(port, path):
