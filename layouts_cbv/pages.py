@@ -186,13 +186,18 @@ def is_personal(holes: Any) -> bool:
 def serve_cached(view: LayoutMixin) -> HttpResponse | None:
     """Return the page from the cache with its holes filled, or None on a miss."""
     request: HttpRequest = view.request  # type: ignore[attr-defined]
-    plan = PagePlan(view, view.get_panels())
+    try:
+        # On a hit the view's get() never runs: hooks that need what it sets (such as
+        # self.object) cannot work here, and the page is rendered as usual instead.
+        plan = PagePlan(view, view.get_panels())
+        layout = view.get_layout()(view)
+        layout_context = freeze({**layout.get_layout_context(request), **view.get_layout_context()})
+    except Exception as exc:
+        needs_get(view, exc)
+        return None
     entry, page_cache = plan.lookup()
     if entry is None:
         return None
-    layout = view.get_layout()(view)
-    # get_context_data() did not run: holes see the layout's and the view's own context.
-    layout_context = freeze({**layout.get_layout_context(request), **view.get_layout_context()})
     renderer = PanelRenderer(request, layout_context, layout.error_template)
     holes = renderer.render_all({name: plan.panels[name] for name in plan.holes}, page_cache)
     html = serve(
@@ -210,6 +215,24 @@ def serve_cached(view: LayoutMixin) -> HttpResponse | None:
     timing.apply(response, holes.values(), holes=plan.holes, deferred=deferred, page="hit")
     add_headers(response, html, entry.created, entry.fresh_until, is_personal(holes.values()))
     return not_modified(response, request)
+
+
+_warned: set[type] = set()
+
+
+def needs_get(view: LayoutMixin, exc: Exception) -> None:
+    """Warn, once per view class, that its hooks cannot run on a page-cache hit."""
+    if type(view) in _warned:
+        return
+    _warned.add(type(view))
+    logger.warning(
+        "%s has page_cache, but get_panels(), get_layout() or get_layout_context() failed "
+        "without the view's get() (%s: %s); its pages are rendered on every request. Make "
+        "those hooks work from self.request and self.kwargs alone.",
+        type(view).__name__,
+        type(exc).__name__,
+        exc,
+    )
 
 
 def add_headers(

@@ -223,3 +223,27 @@ def test_cache_disabled_serves_nothing_from_the_page_cache(client, settings):
     client.get("/page/"), client.get("/page/")
     assert calls.count("view") == 2
     assert not any(key for key in getattr(caches["default"], "_cache", {}) if "layouts:page" in key)
+
+
+class NeedsObject(CachedPage):
+    """A view whose hook uses what get() sets, as DetailView's self.object."""
+
+    def get(self, request, *args, **kwargs):
+        self.thing = "set by get"
+        return super().get(request, *args, **kwargs)
+
+    def get_layout_context(self):
+        return {"thing": self.thing}
+
+
+urlpatterns.append(path("needs-object/", NeedsObject.as_view()))
+
+
+def test_hooks_that_need_get_fall_back_to_rendering_with_a_warning(client, caplog):
+    from layouts_cbv import pages
+
+    pages._warned.clear()
+    for _ in range(3):
+        assert client.get("/needs-object/").status_code == 200
+    assert calls.count("view") == 3  # rendered each time, never a 500
+    assert caplog.text.count("NeedsObject has page_cache, but") == 1
