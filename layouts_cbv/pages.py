@@ -261,8 +261,3 @@ def not_modified(response: HttpResponse, request: HttpRequest) -> HttpResponse:
         if header in response:
             answer[header] = response[header]
     return answer
-
-
-def key_for(view: LayoutMixin) -> str:
-    """Return the page key of ``view`` for its request (for inspection and tests)."""
-    return page_key(view, view.get_page_cache())  # type: ignore[arg-type]

@@ -37,12 +37,6 @@ class Source:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
 
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.describe() == other.describe()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.describe()))
-
 
 class TemplateSource(Source):
     def __init__(self, template_name: str):
