@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 from .cache.invalidation import declare_all
@@ -109,22 +111,32 @@ class LayoutRegistry:
 
     def __init__(self) -> None:
         self._layouts: dict[str, type[Layout]] = {}  # by module and qualname
+        # Labels come from the app registry; views look layouts up by label on every
+        # request, so they are worked out once per change, not once per lookup.
+        self._labels: dict[str, list[type[Layout]]] | None = None
 
     def add(self, layout: type[Layout]) -> None:
         if not layout.abstract:
             self._layouts[f"{layout.__module__}.{layout.__qualname__}"] = layout
+            self.forget_labels()
 
     def remove(self, layout: type[Layout]) -> None:
         self._layouts.pop(f"{layout.__module__}.{layout.__qualname__}", None)
+        self.forget_labels()
+
+    def forget_labels(self) -> None:
+        self._labels = None
 
     def all(self) -> list[type[Layout]]:
         return list(self._layouts.values())
 
     def by_label(self) -> dict[str, list[type[Layout]]]:
-        found: dict[str, list[type[Layout]]] = {}
-        for layout in self._layouts.values():
-            found.setdefault(label_of(layout), []).append(layout)
-        return found
+        if self._labels is None:
+            found: dict[str, list[type[Layout]]] = {}
+            for layout in self._layouts.values():
+                found.setdefault(label_of(layout), []).append(layout)
+            self._labels = found
+        return self._labels
 
     def get(self, label: str) -> type[Layout]:
         found = self.by_label()
@@ -156,3 +168,10 @@ def get_layout(reference: type[Layout] | str) -> type[Layout]:
 
 
 Layout.panels, Layout.queues = collect_declarations(Layout)
+
+
+@receiver(setting_changed)
+def _installed_apps_changed(*, setting: str, **kwargs: Any) -> None:
+    # A layout's label is its app's label: other apps, other labels.
+    if setting == "INSTALLED_APPS":
+        registry.forget_labels()
