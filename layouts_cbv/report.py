@@ -21,7 +21,41 @@ ATTR = "_layouts_cbv_report"
 
 def records(request: HttpRequest) -> list[dict[str, Any]]:
     """Return one dict per panel rendered or served for ``request``, in order."""
-    return vars(request).setdefault(ATTR, [])
+    return [_describe(*noted) for noted in vars(request).get(ATTR, [])]
+
+
+def add(request: HttpRequest, outcome: PanelOutcome, panel: Panel, key: str = "") -> None:
+    """Record what ``outcome`` says about one panel."""
+    # Kept as it is: most requests are never reported on, so describing waits for records().
+    vars(request).setdefault(ATTR, []).append((outcome.name, panel, outcome, key, ""))
+
+
+def add_other(request: HttpRequest, name: str, panel: Panel, state: str) -> None:
+    """Record a panel that was not rendered here (baked into a cached page, deferred)."""
+    vars(request).setdefault(ATTR, []).append((name, panel, None, "", state))
+
+
+def _describe(
+    name: str, panel: Panel, outcome: PanelOutcome | None, key: str, state: str
+) -> dict[str, Any]:
+    described = {
+        "name": name,
+        "source": panel.source.describe(),
+        "strategy": strategy_of(panel),
+        "key": key,
+        "state": state,
+        "ms": 0.0,
+        "queue": [],
+        "warning": "",
+    }
+    if outcome is not None:
+        described.update(
+            state="error" if outcome.failed else outcome.state,
+            ms=round(0.0 if outcome.from_cache else outcome.cost * 1000, 2),
+            queue=[f"{queue}: {item}" for queue, item in outcome.queue_items],
+            warning=warning(panel, outcome),
+        )
+    return described
 
 
 def strategy_of(panel: Panel) -> str:
@@ -29,38 +63,6 @@ def strategy_of(panel: Panel) -> str:
     if cache is None:
         return "uncached"
     return f"{type(cache).__name__}(timeout={cache.timeout!r})"
-
-
-def add(request: HttpRequest, outcome: PanelOutcome, panel: Panel, key: str = "") -> None:
-    """Record what ``outcome`` says about one panel."""
-    records(request).append(
-        {
-            "name": outcome.name,
-            "source": panel.source.describe(),
-            "strategy": strategy_of(panel),
-            "key": key,
-            "state": "error" if outcome.failed else outcome.state,
-            "ms": round(0.0 if outcome.from_cache else outcome.cost * 1000, 2),
-            "queue": [f"{queue}: {item}" for queue, item in outcome.queue_items],
-            "warning": warning(panel, outcome),
-        }
-    )
-
-
-def add_other(request: HttpRequest, name: str, panel: Panel, state: str) -> None:
-    """Record a panel that was not rendered here (baked into a cached page, deferred)."""
-    records(request).append(
-        {
-            "name": name,
-            "source": panel.source.describe(),
-            "strategy": strategy_of(panel),
-            "key": "",
-            "state": state,
-            "ms": 0.0,
-            "queue": [],
-            "warning": "",
-        }
-    )
 
 
 def warning(panel: Panel, outcome: PanelOutcome) -> str:
