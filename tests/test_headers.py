@@ -131,17 +131,19 @@ def clients_for(client_class, users):
     return found
 
 
+def assert_each_sees_only_their_name(logged_in, url):
+    for name, client in logged_in:
+        body = client.get(url).content.decode()
+        assert f"signed in as {name}" in body
+        assert all(f"signed in as {other}" not in body for other, _ in logged_in if other != name)
+
+
 @pytest.mark.urls(__name__)
 def test_cache_page_never_serves_one_users_page_to_another(users):
     logged_in = clients_for(Client, users)
     anonymous = Client()
     for _ in range(3):
-        for name, client in logged_in:
-            body = client.get("/cached/").content.decode()
-            assert f"signed in as {name}" in body
-            assert all(
-                f"signed in as {other}" not in body for other, _ in logged_in if other != name
-            )
+        assert_each_sees_only_their_name(logged_in, "/cached/")
         assert "signed in as nobody" in anonymous.get("/cached/").content.decode()
 
 
@@ -155,9 +157,4 @@ def test_site_cache_middleware_never_serves_one_users_page_to_another(users, set
     settings.CACHE_MIDDLEWARE_SECONDS = 60
     logged_in = clients_for(Client, users)
     for _ in range(3):
-        for name, client in logged_in:
-            body = client.get("/site/").content.decode()
-            assert f"signed in as {name}" in body
-            assert all(
-                f"signed in as {other}" not in body for other, _ in logged_in if other != name
-            )
+        assert_each_sees_only_their_name(logged_in, "/site/")
