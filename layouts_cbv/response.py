@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils.safestring import SafeString
 from . import deferred, headers, pages, timing
 from .assembly import assemble, serve
 from .clone import freeze
-from .leaks import watching
+from .leaks import Reads, watching
 from .markers import fill_queues
 from .queues import get_collector
 
@@ -39,7 +40,8 @@ class LayoutResponse(TemplateResponse):
         if view is None:
             return fill_queues(super().rendered_content, collector, {}, request)
         plan = pages.PagePlan(view, view.get_panels()) if pages.applies(view) else None
-        with watching(request) as content_reads:
+        # What the view's own template reads matters only to a page that will be stored.
+        with watching(request) if plan else nullcontext(Reads()) as content_reads:
             content = super().rendered_content
         layout = view.get_layout()(view)
         # Full pages vary on the partial headers too, or a cache could serve one for the other.
