@@ -247,3 +247,18 @@ def test_hooks_that_need_get_fall_back_to_rendering_with_a_warning(client, caplo
         assert client.get("/needs-object/").status_code == 200
     assert calls.count("view") == 3  # rendered each time, never a 500
     assert caplog.text.count("NeedsObject has page_cache, but") == 1
+
+
+class ChoosesPerRequest(CachedPage):
+    def get_page_cache(self):
+        return None if "fresh" in self.request.GET else super().get_page_cache()
+
+
+urlpatterns.append(path("chooses/", ChoosesPerRequest.as_view()))
+
+
+def test_get_page_cache_can_turn_it_off_for_one_request(client):
+    client.get("/chooses/"), client.get("/chooses/")
+    assert calls.count("view") == 1
+    client.get("/chooses/?fresh=1"), client.get("/chooses/?fresh=1")
+    assert calls.count("view") == 3
