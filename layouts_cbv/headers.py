@@ -11,7 +11,7 @@ was replayed from the cache.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -35,9 +35,33 @@ def apply(response: HttpResponseBase, outcomes: Iterable[PanelOutcome]) -> None:
         no_store = no_store or "no-store" in directives
         if outcome.headers.cookies and not outcome.from_cache:
             response.cookies.update(outcome.headers.cookies)
-    if vary:
-        patch_vary_headers(response, vary)
+    add_vary(response, vary)
     if no_store:
-        patch_cache_control(response, no_store=True)
+        add_cache_control(response, no_store=True)
     if private:
-        patch_cache_control(response, private=True)
+        add_cache_control(response, private=True)
+
+
+def add_vary(response: HttpResponseBase, names: Iterable[str]) -> None:
+    """Add ``names`` to the ``Vary`` header; leave it unset when there are none."""
+    names = [name for name in names if name]
+    if not names:
+        return  # patch_vary_headers would set an empty Vary, which later becomes ", Cookie"
+    if "Vary" in response:
+        patch_vary_headers(response, names)
+        return
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    response.headers["Vary"] = ", ".join(seen.values())
+
+
+def add_cache_control(response: HttpResponseBase, **directives: Any) -> None:
+    """Add ``directives`` to ``Cache-Control``, as ``patch_cache_control`` does."""
+    if "Cache-Control" in response or len(directives) != 1:
+        patch_cache_control(response, **directives)
+        return
+    # The common case, one directive on a response without the header, needs no parsing.
+    ((name, value),) = directives.items()
+    name = name.replace("_", "-")
+    response.headers["Cache-Control"] = name if value is True else f"{name}={value}"

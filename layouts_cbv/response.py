@@ -6,7 +6,6 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 
 from . import deferred, headers, pages, timing
@@ -45,7 +44,7 @@ class LayoutResponse(TemplateResponse):
             content = super().rendered_content
         layout = view.get_layout()(view)
         # Full pages vary on the partial headers too, or a cache could serve one for the other.
-        patch_vary_headers(self, view.partial_vary_headers())
+        headers.add_vary(self, view.partial_vary_headers())
         if view.is_partial():
             return fill_queues(content, collector, layout.queues, request)
         layout_context = freeze(self.layout_context(view, layout))
