@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 
 from . import conf, headers, report, timing
@@ -26,8 +28,9 @@ from .assembly import Assembled, serve
 from .cache.aliases import alias_of
 from .cache.backends import CustomCache, PanelCacheBackend, with_language
 from .cache.entry import BadEntry, PageEntry, pack, unpack
-from .cache.keys import generation_key, name_part, vary_part
-from .cache.store import PageCache, fingerprint, set_many
+from .cache.epochs import settle
+from .cache.keys import EPOCH_KEY, generation_key, name_part, vary_part
+from .cache.store import PageCache, fingerprint, get_many, set_many
 from .clone import freeze
 from .headers import PERSONAL
 from .panel import Panel
@@ -64,6 +67,21 @@ def is_baked(panel: Panel, page: PanelCacheBackend) -> bool:
     return strategy.varies_on <= page.varies_on
 
 
+@lru_cache(maxsize=1024)
+def split(
+    strategy: PanelCacheBackend, panels: tuple[tuple[str, Panel], ...]
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Return the holes and the baked panels of a page cached with ``strategy``.
+
+    Declarations do not change, so each page's split is worked out once.
+    """
+    # A deferred panel's placeholder is part of the stored page; its panel is fetched
+    # later, so it is neither baked nor a hole.
+    rendered = [(name, panel) for name, panel in panels if not panel.defer]
+    holes = frozenset(name for name, panel in rendered if not is_baked(panel, strategy))
+    return holes, tuple(name for name, _ in rendered if name not in holes)
+
+
 def page_key(view: LayoutMixin, strategy: PanelCacheBackend) -> str:
     """Return the cache key of this view's page for its request."""
     request = view.request  # type: ignore[attr-defined]
@@ -83,36 +101,40 @@ class PagePlan:
         self.view = view
         self.strategy: PanelCacheBackend = view.get_page_cache()  # type: ignore[assignment]
         self.panels = {name: panel for name, panel in panels.items() if panel is not None}
-        # A deferred panel's placeholder is part of the stored page; its panel is fetched
-        # later, so it is neither baked nor a hole.
-        rendered = {name: panel for name, panel in self.panels.items() if not panel.defer}
-        self.holes = frozenset(
-            name for name, panel in rendered.items() if not is_baked(panel, self.strategy)
-        )
-        self.baked = {name: panel for name, panel in rendered.items() if name not in self.holes}
-        self.baked_keys: dict[str, str] = {}  # filled by lookup()
+        self.holes, baked = split(self.strategy, tuple(self.panels.items()))
+        self.baked = {name: self.panels[name] for name in baked}
         self.alias = alias_of(self.strategy)
         self.key = page_key(view, self.strategy)
+        self.epoch_aliases = sorted({alias_of(p.cache) for p in self.baked.values()})  # type: ignore[arg-type]
 
     def lookup(self) -> tuple[PageEntry | None, PageCache]:
-        """Read the page, its baked generations and its holes: one ``get_many`` per alias."""
+        """Read the page, its epochs and its holes: one ``get_many`` per alias.
+
+        Only when an epoch changed since the page was stored are its baked panels
+        checked one by one, in a second read.
+        """
         page_cache = PageCache()
         holes = {name: self.panels[name] for name in self.holes}
         page_cache.add_panels(holes, self.view.request)  # type: ignore[attr-defined]
         page_cache.extra[self.alias].append(self.key)
-        request = self.view.request  # type: ignore[attr-defined]
-        self.baked_keys = {
-            name: panel.cache.make_key(name, request)  # type: ignore[union-attr]
-            for name, panel in self.baked.items()
-        }
-        for name, key in self.baked_keys.items():
-            alias = alias_of(self.baked[name].cache)  # type: ignore[arg-type]
-            page_cache.extra[alias] += [key, generation_key(name)]
+        for alias in self.epoch_aliases:
+            page_cache.extra[alias].append(EPOCH_KEY)
         page_cache.lookup()
-        return self._valid(page_cache), page_cache
+        epochs = tuple(
+            (alias, page_cache.found_extra.get((alias, EPOCH_KEY))) for alias in self.epoch_aliases
+        )
+        # The page built on a miss records these: read before its panels, they are
+        # never newer than what it bakes in.
+        self.view._layouts_epochs = epochs  # type: ignore[attr-defined]
+        entry = self._unpacked(page_cache.found_extra.get((self.alias, self.key)))
+        if entry is None or (entry.epochs == epochs and None not in dict(epochs).values()):
+            return entry, page_cache
+        if not self._baked_unchanged(entry):
+            return None, page_cache  # a baked panel was invalidated, or the panels changed
+        self._write(replace(entry, epochs=settle(epochs)))
+        return entry, page_cache
 
-    def _valid(self, page_cache: PageCache) -> PageEntry | None:
-        value = page_cache.found_extra.get(self.key)
+    def _unpacked(self, value: Any) -> PageEntry | None:
         if value is None:
             return None
         try:
@@ -120,16 +142,23 @@ class PagePlan:
         except BadEntry as exc:
             logger.warning("Cached page %r is unreadable (%s); rebuilding it.", self.key, exc)
             return None
-        if time.time() >= entry.fresh_until:
-            return None
-        found = page_cache.found_extra
+        return entry if time.time() < entry.fresh_until else None
+
+    def _baked_unchanged(self, entry: PageEntry) -> bool:
+        request = self.view.request  # type: ignore[attr-defined]
+        keys = {
+            name: (alias_of(panel.cache), panel.cache.make_key(name, request))  # type: ignore[arg-type, union-attr]
+            for name, panel in self.baked.items()
+        }
+        reads: dict[str, list[str]] = defaultdict(list)
+        for name, (alias, key) in keys.items():
+            reads[alias] += [key, generation_key(name)]
+        found = {alias: get_many(alias, wanted) for alias, wanted in reads.items()}
         current = tuple(
-            (name, found.get(generation_key(name)) or "", fingerprint(found.get(key)))
-            for name, key in self.baked_keys.items()
+            (name, found[alias].get(generation_key(name)) or "", fingerprint(found[alias].get(key)))
+            for name, (alias, key) in keys.items()
         )
-        if current != entry.baked:
-            return None  # a baked panel was invalidated or expired, or the panels changed
-        return entry
+        return current == entry.baked
 
     def store(
         self, assembled: Assembled, response: HttpResponse, html: str, content_reads: set[str]
@@ -140,9 +169,14 @@ class PagePlan:
         outcomes = {outcome.name: outcome for outcome in assembled.outcomes}
         lifetime = self.strategy.timeout
         now = time.time()
-        fresh_until = now + lifetime if lifetime is not None else float("inf")
+        # The page is fresh no longer than the baked panels in it: it never needs to
+        # read them to notice one expired.
+        fresh_until = min(
+            [now + lifetime if lifetime is not None else float("inf")]
+            + [outcomes[name].fresh_until or now for name in self.baked if name in outcomes]
+        )
         personal = is_personal(assembled.holes.values())
-        if response.status_code != 200 or lifetime == 0:
+        if response.status_code != 200 or fresh_until <= now:
             return
         if not self._shareable(outcomes, content_reads):
             return
@@ -151,22 +185,30 @@ class PagePlan:
             (name, outcomes[name].generation or "", outcomes[name].fingerprint)
             for name in self.baked
         )
+        seen = getattr(self.view, "_layouts_epochs", ())
         entry = PageEntry(
             for_storage(assembled.stored, request),
             tuple(assembled.stored_items),
             baked,
+            # Epochs not read before the panels (no lookup ran) are left out: the page
+            # then checks its panels once, on its first hit.
+            settle(seen) if seen else (),
             now,
             fresh_until,
             response.get("Content-Type", ""),
             response.get("Vary", ""),
             personal,
         )
+        self._write(entry)
+
+    def _write(self, entry: PageEntry) -> None:
         try:
             data = pack(entry)
         except Exception as exc:
             logger.warning("Page %r is not cached: it cannot be pickled (%s).", self.key, exc)
             return
-        set_many(self.alias, {self.key: data}, lifetime)
+        remaining = entry.fresh_until - time.time()
+        set_many(self.alias, {self.key: data}, None if remaining == float("inf") else remaining)
 
     def _shareable(self, outcomes: Mapping[str, PanelOutcome], content_reads: set[str]) -> bool:
         from .leaks import may_store
@@ -205,7 +247,7 @@ def serve_cached(view: LayoutMixin) -> HttpResponse | None:
     )
     response = HttpResponse(html, content_type=entry.content_type or None)
     if entry.vary:
-        patch_vary_headers(response, [v.strip() for v in entry.vary.split(",")])
+        headers.add_vary(response, [v.strip() for v in entry.vary.split(",")])
     headers.apply(response, holes.values())
     deferred = [name for name, panel in plan.panels.items() if panel.defer]
     for name, panel in plan.baked.items():
@@ -241,19 +283,19 @@ def add_headers(
     """Add Age, ETag and Cache-Control (private when a hole is personal) to a page."""
     now = time.time()
     response["Age"] = str(max(0, int(now - created)))
-    response["ETag"] = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
+    response["ETag"] = '"' + hashlib.blake2b(html.encode(), digest_size=16).hexdigest() + '"'
     if personal:
-        patch_cache_control(response, private=True)
-        patch_vary_headers(response, ["Cookie"])
+        headers.add_cache_control(response, private=True)
+        headers.add_vary(response, ["Cookie"])
     elif fresh_until != float("inf"):
         remaining = max(0, int(fresh_until - now))
-        patch_cache_control(response, max_age=remaining)
+        headers.add_cache_control(response, max_age=remaining)
         response["Expires"] = http_date(now + remaining)
 
 
 def not_modified(response: HttpResponse, request: HttpRequest) -> HttpResponse:
     """Return a 304 instead of ``response`` when the browser already has this ETag."""
-    asked = request.headers.get("If-None-Match")
+    asked = request.META.get("HTTP_IF_NONE_MATCH")
     if not asked or response["ETag"] not in parse_etags(asked):
         return response
     answer = HttpResponseNotModified()

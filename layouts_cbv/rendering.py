@@ -59,12 +59,18 @@ class PanelOutcome:
     reads: frozenset[str] = frozenset()  # what the render read: "user", "session"
     stored: bool = False  # rendered here and written to the cache
     generation: str | None = None  # of its cache entry, when it has one
-    fingerprint: str = ""  # of its cache entry as stored, when it has one
+    raw: bytes | None = None  # its cache entry as stored, when it has one
+    fresh_until: float | None = None  # of its cache entry, when it has one
     varies_on: frozenset[str] = frozenset()  # what the page's copy of it depends on
 
     @property
     def from_cache(self) -> bool:
         return self.state != MISS
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of its cache entry, which a page baking it in records."""
+        return fingerprint(self.raw)
 
 
 @dataclass
@@ -136,7 +142,7 @@ class PanelRenderer:
             slot = page_cache.slots.get(job.name) if page_cache is not None else None
             if slot is not None:
                 outcome.generation = slot.generation
-                outcome.fingerprint = fingerprint(slot.raw)
+                outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
             if not outcome.skipped:
                 report.add(self.request, outcome, job.panel, slot.key if slot else "")
         return {job.name: outcomes[job.name] for job in all_jobs}

@@ -13,7 +13,7 @@ from typing import Any
 
 MAGIC = "layouts_cbv"
 # Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 4
+FORMAT = 5
 
 
 class BadEntry(ValueError):
@@ -48,6 +48,8 @@ class PageEntry:
     queue_items: tuple[tuple[str, Any], ...]
     # (baked panel, generation, fingerprint of its entry) as the page was built with them
     baked: tuple[tuple[str, str, str], ...]
+    # (cache alias, epoch) of its baked panels' aliases when it was built or last checked
+    epochs: tuple[tuple[str, str | None], ...]
     created: float
     fresh_until: float
     content_type: str

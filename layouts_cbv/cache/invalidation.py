@@ -17,6 +17,7 @@ from .. import conf
 from . import guard
 from .aliases import alias_of, key_version
 from .backends import with_language
+from .epochs import new_epoch
 from .keys import generation_key, new_generation, panel_key
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def invalidate(panel_name: str, vary: str | None = None) -> None:
     version = key_version()
     for alias in aliases_for(panel_name):
         guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
+        new_epoch(alias)
 
 
 def _with_languages(vary: str) -> list[str]:
@@ -89,3 +91,4 @@ def invalidate_all(panel_name: str) -> None:
         guard.call(
             alias, "invalidate_all", None, lambda c: c.set(key, generation, None, version=version)
         )
+        new_epoch(alias)

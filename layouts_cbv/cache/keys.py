@@ -3,6 +3,10 @@
 Every panel name also has a generation key, ``layouts:gen:{name}``: entries remember
 the generation they were written in, and :func:`~layouts_cbv.cache.invalidate_all`
 starts a new one, which drops every variant at once on any backend, without scans.
+
+Each cache alias also has one *epoch*, ``layouts:epoch``, changed by every invalidation
+in that alias. A cached page records the epochs it was built under, so a warm page
+checks one key instead of each of its baked panels.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from functools import lru_cache
 PREFIX = "layouts:panel:"
 GENERATION_PREFIX = "layouts:gen:"
 LOCK_PREFIX = "layouts:lock:"
+EPOCH_KEY = "layouts:epoch"
 HASH_MARK = "sha256="
 MAX_KEY_BYTES = 200
 

@@ -41,6 +41,7 @@ class Slot:
     entry: Entry | None = None
     claimed: bool = False
     raw: bytes | None = None  # the entry as stored, for pages that bake it in
+    fresh_until: float | None = None  # of the entry found or stored, for pages that bake it
 
 
 @dataclass
@@ -52,9 +53,9 @@ class PageCache:
         default_factory=lambda: defaultdict(dict)
     )
 
-    # Other keys to read in the same calls (a cached page and its panels' generations).
+    # Other keys to read in the same calls (a cached page and its epochs), by alias.
     extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    found_extra: dict[str, Any] = field(default_factory=dict)
+    found_extra: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def add(self, name: str, strategy: PanelCacheBackend, key: str) -> None:
         self.slots[name] = Slot(name, strategy, key, alias_of(strategy))
@@ -86,11 +87,12 @@ class PageCache:
         extra = self.extra.get(alias, [])
         keys = [s.key for s in slots] + [generation_key(s.name) for s in slots] + extra
         found = get_many(alias, keys)
-        self.found_extra.update((key, found.get(key)) for key in extra)
+        self.found_extra.update(((alias, key), found.get(key)) for key in extra)
         for slot in slots:
             slot.generation = found.get(generation_key(slot.name))
             slot.entry = _valid_entry(slot, found.get(slot.key))
             slot.raw = found.get(slot.key) if slot.entry is not None else None
+            slot.fresh_until = slot.entry.fresh_until if slot.entry is not None else None
 
     def state(self, name: str, now: float) -> tuple[str, Entry | None]:
         """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
@@ -165,7 +167,7 @@ class PageCache:
             self._writes[(slot.alias, None)][generation_key(name)] = slot.generation
         packed = pack_for(slot, html, queue_items, cost, headers)
         if packed is not None:
-            data, stored_for = packed
+            data, stored_for, slot.fresh_until = packed
             self._writes[(slot.alias, stored_for)][slot.key] = data
             slot.raw = data
 
@@ -201,7 +203,7 @@ def write_one(
     """Store one refreshed entry and release its lock (for background refreshes)."""
     packed = pack_for(slot, html, queue_items, cost, headers)
     if packed is not None:
-        data, stored_for = packed
+        data, stored_for, _ = packed
         set_many(slot.alias, {slot.key: data}, stored_for)
     release(slot.alias, [slot])
 
@@ -232,8 +234,9 @@ def pack_for(
     queue_items: Iterable[tuple[str, Any]],
     cost: float,
     headers: PanelHeaders | None = None,
-) -> tuple[bytes, float | None] | None:
-    """Return the packed entry for ``slot`` and how long the cache should keep it.
+) -> tuple[bytes, float | None, float] | None:
+    """Return the packed entry for ``slot``, how long the cache should keep it and until
+    when it is fresh.
 
     None when the strategy stores nothing (timeout 0) or the entry cannot be pickled.
     """
@@ -260,7 +263,7 @@ def pack_for(
     except Exception as exc:
         logger.warning("Panel %r is not cached: its output cannot be pickled (%s).", slot.name, exc)
         return None
-    return data, None if lifetime is None else lifetime + strategy.stale_ttl
+    return data, None if lifetime is None else lifetime + strategy.stale_ttl, fresh_until
 
 
 def _lifetime(strategy: PanelCacheBackend) -> float | None:

@@ -14,6 +14,7 @@ from django.core.cache.backends.memcached import PyMemcacheCache
 from django.core.cache.backends.redis import RedisCache
 
 calls: Counter = Counter()
+keys_read: list[str] = []  # every key asked for with get_many, in order
 _depth = threading.local()
 
 COUNTED = (
@@ -37,6 +38,8 @@ def counting(base):
             depth = getattr(_depth, "value", 0)
             if depth == 0:
                 calls[name] += 1
+                if name == "get_many":
+                    keys_read.extend(args[0])
             _depth.value = depth + 1
             try:
                 return getattr(base, name)(self, *args, **kwargs)

@@ -1,5 +1,7 @@
 """Whole-page caching with per-visitor holes."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
@@ -9,6 +11,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from layouts_cbv import LayoutMixin, Panel, cache
+from layouts_cbv.cache.keys import EPOCH_KEY
 from layouts_cbv.queues import add_script
 from tests.cache import counting
 from tests.testapp.layouts import EveryPanelLayout
@@ -114,8 +117,8 @@ def test_warm_hit_with_holes_costs_one_cache_call(settings, alice_and_bob):
     client.get("/page/"), client.get("/page/")
     counting.calls.clear()
     client.get("/page/")
-    # Sessions are in the database here, so this is the page, its baked panels'
-    # generations and the per-user hole, all in one call.
+    # Sessions are in the database here, so this is the page, the epoch and the
+    # per-user hole, all in one call.
     assert dict(counting.calls) == {"get_many": 1}
 
 
@@ -136,6 +139,86 @@ def test_invalidating_a_baked_panel_rebuilds_the_page(client, invalidate):
     calls.clear()
     client.get("/page/")
     assert "view" not in calls
+
+
+def test_warm_hit_reads_the_epoch_instead_of_each_baked_panel(settings, client):
+    settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
+    client.get("/page/"), client.get("/page/")
+    counting.keys_read.clear()
+    client.get("/page/")
+    assert EPOCH_KEY in counting.keys_read
+    assert not any("nav" in key or "sidebar" in key for key in counting.keys_read)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: cache.invalidate_all("another_panel"),
+        lambda: caches["default"].delete(EPOCH_KEY),  # evicted
+    ],
+)
+def test_a_new_epoch_costs_one_check_not_a_rebuild(settings, client, change):
+    settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
+    client.get("/page/")
+    change()
+    calls.clear(), counting.calls.clear()
+    client.get("/page/")
+    assert "view" not in calls and "nav" not in calls
+    # The baked panels are checked in a second read, and the page records the epoch.
+    assert counting.calls["get_many"] == 2 and counting.calls["set_many"] == 1
+    counting.calls.clear()
+    client.get("/page/")
+    assert dict(counting.calls) == {"get_many": 1}
+
+
+navs = {"version": 1, "invalidate": False}
+
+
+def versioned_nav(request):
+    return f"<nav>nav v{navs['version']}</nav>"
+
+
+def invalidates_nav(request):
+    # Runs after the page read its cached panels and before it is stored.
+    if navs["invalidate"]:
+        navs["invalidate"] = False
+        navs["version"] += 1
+        cache.invalidate("racy_nav")
+    return "<p>clock</p>"
+
+
+class Racy(CachedPage):
+    racy_nav = Panel(versioned_nav, cache=cache.sitewide(600))
+    clock = Panel(invalidates_nav)
+
+
+urlpatterns.append(path("racy/", Racy.as_view()))
+
+
+def test_a_page_built_across_an_invalidation_is_not_served_stale(client):
+    client.get("/racy/")  # the nav is cached
+    navs["invalidate"] = True
+    built_meanwhile = client.get("/racy/?other").content.decode()
+    assert "nav v1" in built_meanwhile  # read before the invalidation, stored after it
+    assert "nav v2" in client.get("/racy/?other").content.decode()
+
+
+class ShortNav(CachedPage):
+    nav = Panel(record("nav", "<nav>short</nav>"), cache=cache.sitewide(1))
+
+
+urlpatterns.append(path("short-nav/", ShortNav.as_view()))
+
+
+def test_a_page_expires_with_the_first_baked_panel_that_does(client):
+    client.get("/short-nav/")
+    calls.clear()
+    client.get("/short-nav/")
+    assert "view" not in calls  # the page lasts 600 s, but its nav only 1 s
+    time.sleep(1.1)
+    calls.clear()
+    client.get("/short-nav/")
+    assert "nav" in calls and "view" in calls
 
 
 def test_only_200_responses_are_cached(client):
