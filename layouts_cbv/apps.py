@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.core import checks
 from django.utils.module_loading import autodiscover_modules
 
@@ -12,6 +12,10 @@ class LayoutsCbvConfig(AppConfig):
         from . import checks as layout_checks
         from . import registry
 
+        if apps.is_installed("django.contrib.auth"):
+            from .cache import identity
+
+            identity.connect()
         registry.autodiscover()
         # Layouts referred to by label are found even before any view imports them.
         autodiscover_modules("layouts")

@@ -47,13 +47,16 @@ def add_vary(response: HttpResponseBase, names: Iterable[str]) -> None:
     names = [name for name in names if name]
     if not names:
         return  # patch_vary_headers would set an empty Vary, which later becomes ", Cookie"
-    if "Vary" in response:
+    existing = response.headers.get("Vary")
+    if existing is None:
+        seen: dict[str, str] = {}
+        for name in names:
+            seen.setdefault(name.lower(), name)
+        response.headers["Vary"] = ", ".join(seen.values())
+    elif not {name.lower() for name in names} <= {
+        part.strip().lower() for part in existing.split(",")
+    }:
         patch_vary_headers(response, names)
-        return
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(name.lower(), name)
-    response.headers["Vary"] = ", ".join(seen.values())
 
 
 def add_cache_control(response: HttpResponseBase, **directives: Any) -> None:

@@ -25,6 +25,7 @@ from django.utils.http import http_date, parse_etags
 
 from . import conf, headers, report, timing
 from .assembly import Assembled, serve
+from .cache import identity
 from .cache.aliases import alias_of
 from .cache.backends import CustomCache, PanelCacheBackend, with_language
 from .cache.entry import BadEntry, PageEntry, pack, unpack
@@ -70,8 +71,9 @@ def is_baked(panel: Panel, page: PanelCacheBackend) -> bool:
 @lru_cache(maxsize=1024)
 def split(
     strategy: PanelCacheBackend, panels: tuple[tuple[str, Panel], ...]
-) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Return the holes and the baked panels of a page cached with ``strategy``.
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str | None]]:
+    """Return the holes and the baked panels of a page cached with ``strategy``, and
+    the ``backend=`` of the baked panels' strategies (None: ``CACHE_BACKEND``).
 
     Declarations do not change, so each page's split is worked out once.
     """
@@ -79,7 +81,9 @@ def split(
     # later, so it is neither baked nor a hole.
     rendered = [(name, panel) for name, panel in panels if not panel.defer]
     holes = frozenset(name for name, panel in rendered if not is_baked(panel, strategy))
-    return holes, tuple(name for name, _ in rendered if name not in holes)
+    baked = tuple(name for name, _ in rendered if name not in holes)
+    backends = frozenset(panel.cache.backend for name, panel in rendered if name in baked)  # type: ignore[union-attr]
+    return holes, baked, backends
 
 
 def page_key(view: LayoutMixin, strategy: PanelCacheBackend) -> str:
@@ -101,11 +105,19 @@ class PagePlan:
         self.view = view
         self.strategy: PanelCacheBackend = view.get_page_cache()  # type: ignore[assignment]
         self.panels = {name: panel for name, panel in panels.items() if panel is not None}
-        self.holes, baked = split(self.strategy, tuple(self.panels.items()))
+        self.holes, baked, backends = split(self.strategy, tuple(self.panels.items()))
         self.baked = {name: self.panels[name] for name in baked}
         self.alias = alias_of(self.strategy)
-        self.key = page_key(view, self.strategy)
-        self.epoch_aliases = sorted({alias_of(p.cache) for p in self.baked.values()})  # type: ignore[arg-type]
+        self._key: str | None = None
+        default = conf.get("CACHE_BACKEND")
+        self.epoch_aliases = sorted({backend or default for backend in backends})
+
+    @property
+    def key(self) -> str:
+        """The page's cache key for this request (the lookup's, once it checked it)."""
+        if self._key is None:
+            self._key = page_key(self.view, self.strategy)
+        return self._key
 
     def lookup(self) -> tuple[PageEntry | None, PageCache]:
         """Read the page, its epochs and its holes: one ``get_many`` per alias.
@@ -115,11 +127,17 @@ class PagePlan:
         """
         page_cache = PageCache()
         holes = {name: self.panels[name] for name in self.holes}
-        page_cache.add_panels(holes, self.view.request)  # type: ignore[attr-defined]
+        request = self.view.request  # type: ignore[attr-defined]
+        page_cache.add_panels(holes, request)
+        with identity.trusting(request):  # a per-user page key is checked with the holes'
+            self._key = page_key(self.view, self.strategy)
         page_cache.extra[self.alias].append(self.key)
         for alias in self.epoch_aliases:
             page_cache.extra[alias].append(EPOCH_KEY)
         page_cache.lookup()
+        if identity.refuted(request):
+            self._key = None  # keyed for a user this is not: build the page afresh
+            return None, page_cache
         epochs = tuple(
             (alias, page_cache.found_extra.get((alias, EPOCH_KEY))) for alias in self.epoch_aliases
         )
@@ -146,10 +164,11 @@ class PagePlan:
 
     def _baked_unchanged(self, entry: PageEntry) -> bool:
         request = self.view.request  # type: ignore[attr-defined]
-        keys = {
-            name: (alias_of(panel.cache), panel.cache.make_key(name, request))  # type: ignore[arg-type, union-attr]
-            for name, panel in self.baked.items()
-        }
+        with identity.trusting(request):  # the lookup just made checked the claim
+            keys = {
+                name: (alias_of(panel.cache), panel.cache.make_key(name, request))  # type: ignore[arg-type, union-attr]
+                for name, panel in self.baked.items()
+            }
         reads: dict[str, list[str]] = defaultdict(list)
         for name, (alias, key) in keys.items():
             reads[alias] += [key, generation_key(name)]
@@ -249,11 +268,9 @@ def serve_cached(view: LayoutMixin) -> HttpResponse | None:
     if entry.vary:
         headers.add_vary(response, [v.strip() for v in entry.vary.split(",")])
     headers.apply(response, holes.values())
-    deferred = [name for name, panel in plan.panels.items() if panel.defer]
-    for name, panel in plan.baked.items():
-        report.add_other(request, name, panel, "baked")
-    for name in deferred:
-        report.add_other(request, name, plan.panels[name], "deferred")
+    deferred = {name: panel for name, panel in plan.panels.items() if panel.defer}
+    report.add_others(request, plan.baked, "baked")
+    report.add_others(request, deferred, "deferred")
     timing.apply(response, holes.values(), holes=plan.holes, deferred=deferred, page="hit")
     add_headers(response, html, entry.created, entry.fresh_until, is_personal(holes.values()))
     return not_modified(response, request)

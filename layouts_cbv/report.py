@@ -6,6 +6,7 @@ anything else may too, through :func:`records`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
@@ -30,9 +31,10 @@ def add(request: HttpRequest, outcome: PanelOutcome, panel: Panel, key: str = ""
     vars(request).setdefault(ATTR, []).append((outcome.name, panel, outcome, key, ""))
 
 
-def add_other(request: HttpRequest, name: str, panel: Panel, state: str) -> None:
-    """Record a panel that was not rendered here (baked into a cached page, deferred)."""
-    vars(request).setdefault(ATTR, []).append((name, panel, None, "", state))
+def add_others(request: HttpRequest, panels: Mapping[str, Panel], state: str) -> None:
+    """Record panels that were not rendered here (baked into a cached page, deferred)."""
+    noted = vars(request).setdefault(ATTR, [])
+    noted += [(name, panel, None, "", state) for name, panel in panels.items()]
 
 
 def _describe(

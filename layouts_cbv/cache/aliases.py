@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import conf
-from .backends import PanelCacheBackend
+
+if TYPE_CHECKING:
+    from .backends import PanelCacheBackend
 
 
 def alias_of(strategy: PanelCacheBackend) -> str:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from .. import conf
+from . import identity
 from .keys import panel_key
 
 __all__ = [
@@ -110,6 +111,9 @@ def with_language(vary: str, language: str | None = None) -> str:
 
 
 def user_vary(request: HttpRequest) -> str:
+    claimed = identity.claimed_vary(request)
+    if claimed is not None:
+        return claimed  # checked by the lookup that builds this key, before any use
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return "anonymous"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import conf
 from ..sources import PanelHeaders
-from . import guard
+from . import guard, identity
 from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
@@ -53,6 +53,8 @@ class PageCache:
         default_factory=lambda: defaultdict(dict)
     )
 
+    request: HttpRequest | None = None  # set by add_panels()
+
     # Other keys to read in the same calls (a cached page and its epochs), by alias.
     extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     found_extra: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -61,25 +63,50 @@ class PageCache:
         self.slots[name] = Slot(name, strategy, key, alias_of(strategy))
 
     def add_panels(self, panels: Mapping[str, Panel], request: HttpRequest) -> None:
-        """Add a slot for every cached panel of ``panels``, keyed for ``request``."""
-        for name, panel in panels.items():
-            if panel is None or panel.cache is None:
-                continue
-            declare(name, panel)
-            try:
-                key = panel.cache.make_key(name, request)
-            except Exception:
-                logger.exception(
-                    "The cache key of panel %r could not be made; it renders uncached", name
-                )
-                continue
-            self.add(name, panel.cache, key)
+        """Add a slot for every cached panel of ``panels``, keyed for ``request``.
+
+        Per-user keys use the user id the session claims; :meth:`lookup` checks it.
+        """
+        self.request = request
+        with identity.trusting(request):
+            for name, panel in panels.items():
+                if panel is None or panel.cache is None:
+                    continue
+                declare(name, panel)
+                key = _key_or_none(name, panel.cache, request)
+                if key is not None:
+                    self.add(name, panel.cache, key)
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
         by_alias = _by_alias(self.slots.values())
-        for alias in {*by_alias, *self.extra}:
+        aliases = {*by_alias, *self.extra}
+        record = identity.unchecked_record_key(self.request) if self.request else None
+        if record is not None:
+            for alias in aliases:
+                self.extra[alias].append(record)
+        for alias in aliases:
             self._read(alias, by_alias.get(alias, []))
+        if record is None:
+            return
+        records = [self.found_extra.get((alias, record)) for alias in aliases]
+        if not identity.check(self.request, records, aliases):
+            self._rekey()
+
+    def _rekey(self) -> None:
+        # The session's claim was wrong: key every panel for the real user, and read
+        # again what that changed. Nothing was rendered or stored in between.
+        changed = []
+        for slot in list(self.slots.values()):
+            key = _key_or_none(slot.name, slot.strategy, self.request)  # type: ignore[arg-type]
+            if key != slot.key:
+                if key is None:
+                    del self.slots[slot.name]
+                    continue
+                slot.key = key
+                changed.append(slot)
+        for alias, slots in _by_alias(changed).items():
+            self._read(alias, slots)
 
     def _read(self, alias: str, slots: list[Slot]) -> None:
         # The generations come in the same call: a cold cache gets its first one from
@@ -191,6 +218,14 @@ class PageCache:
 
 
 FRESH, EARLY, STALE, MISS = "fresh", "early", "stale", "miss"
+
+
+def _key_or_none(name: str, strategy: PanelCacheBackend, request: HttpRequest) -> str | None:
+    try:
+        return strategy.make_key(name, request)
+    except Exception:
+        logger.exception("The cache key of panel %r could not be made; it renders uncached", name)
+        return None
 
 
 def write_one(
