@@ -8,11 +8,12 @@ lets a request read or write another user's entries.
 import time
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import connection
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from django.views.generic import TemplateView
@@ -45,7 +46,13 @@ class UserPage(Panels):
     page_cache = cache.per_user(600)  # the page key itself is per user
 
 
+class AsyncPage(Page):
+    async def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(**kwargs))
+
+
 urlpatterns = [
+    path("async-page/", AsyncPage.as_view()),
     path("panels/", Panels.as_view()),
     path("page/", Page.as_view()),
     path("user-page/", UserPage.as_view()),
@@ -175,3 +182,18 @@ def test_a_change_behind_the_orms_back_is_seen_when_the_record_expires(alice, mo
     time.sleep(1.1)
     body = client.get("/page/").content.decode()
     assert "you are alice" not in body and "you are anonymous" in body
+
+
+def test_async_views_under_asgi_keep_users_apart(alice):
+    bob = User.objects.create_user("bob")
+    clients = {}
+    for user in (alice, bob):
+        client = AsyncClient()
+        client.force_login(user)
+        clients[user.username] = client
+    for _ in range(2):
+        for name, client in clients.items():
+            body = async_to_sync(client.get)("/async-page/").content.decode()
+            other = "bob" if name == "alice" else "alice"
+            assert f"you are {name}" in body and f"you are {other}" not in body
+    assert sorted(renders) == ["alice", "bob"]  # the second round came from the cache
