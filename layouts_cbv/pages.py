@@ -4,9 +4,9 @@ A page is stored in its stored form (see :mod:`layouts_cbv.assembly`). Panels ca
 with a strategy that varies no more finely than the page's are *baked* into it; every
 other panel (uncached, conditional, cached per user when the page is per path, ...) is a
 *hole*, filled on every request from its own cache entry or a fresh render. One
-``get_many`` per alias reads the page, the generations of its baked panels and the
-entries of its holes; a baked panel invalidated since the page was stored makes the
-page rebuild.
+``get_many`` per alias reads the page, the epoch of its baked panels' aliases (see
+:mod:`layouts_cbv.cache.epochs`) and the entries of its holes; a baked panel
+invalidated since the page was stored makes the page rebuild.
 """
 
 from __future__ import annotations
