@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -30,8 +29,8 @@ from .cache.aliases import alias_of
 from .cache.backends import CustomCache, PanelCacheBackend, with_language
 from .cache.entry import BadEntry, PageEntry, pack, unpack
 from .cache.epochs import settle
-from .cache.keys import EPOCH_KEY, generation_key, name_part, vary_part
-from .cache.store import PageCache, fingerprint, get_many, set_many
+from .cache.keys import EPOCH_KEY, name_part, vary_part
+from .cache.store import PageCache, fingerprint, set_many
 from .clone import freeze
 from .headers import PERSONAL
 from .panel import Panel
@@ -163,19 +162,17 @@ class PagePlan:
         return entry if time.time() < entry.fresh_until else None
 
     def _baked_unchanged(self, entry: PageEntry) -> bool:
-        request = self.view.request  # type: ignore[attr-defined]
-        with identity.trusting(request):  # the lookup just made checked the claim
-            keys = {
-                name: (alias_of(panel.cache), panel.cache.make_key(name, request))  # type: ignore[arg-type, union-attr]
-                for name, panel in self.baked.items()
-            }
-        reads: dict[str, list[str]] = defaultdict(list)
-        for name, (alias, key) in keys.items():
-            reads[alias] += [key, generation_key(name)]
-        found = {alias: get_many(alias, wanted) for alias, wanted in reads.items()}
+        # The baked panels' entries and generations, read as any page reads its panels
+        # (keyed under the session's claim, which the lookup just made has checked).
+        page_cache = PageCache()
+        page_cache.add_panels(self.baked, self.view.request)  # type: ignore[attr-defined]
+        page_cache.lookup()
+        slots = page_cache.slots
         current = tuple(
-            (name, found[alias].get(generation_key(name)) or "", fingerprint(found[alias].get(key)))
-            for name, (alias, key) in keys.items()
+            (name, slots[name].generation or "", fingerprint(slots[name].raw))
+            if name in slots
+            else (name, "", "")  # its key could not be made: it cannot be the same
+            for name in self.baked
         )
         return current == entry.baked
 
