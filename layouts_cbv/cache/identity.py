@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject, empty
@@ -127,9 +128,6 @@ def check(request: HttpRequest, records: Iterable[Any], aliases: Iterable[str]) 
 
 def connect() -> None:
     """Forget a user's record whenever the user is saved or deleted."""
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_delete, post_save
-
     model = get_user_model()
     post_save.connect(_forget_instance, sender=model, dispatch_uid="layouts_cbv.identity")
     post_delete.connect(_forget_instance, sender=model, dispatch_uid="layouts_cbv.identity")
@@ -174,8 +172,6 @@ def _claim(request: HttpRequest) -> Claim | None:
 
 
 def _read_claim(request: HttpRequest) -> Claim | None:
-    from django.contrib.auth import get_user_model
-
     session = getattr(request, "session", None)
     if session is None:
         return None
