@@ -37,6 +37,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from . import guard
 from .aliases import key_version
 from .keys import name_part
+from .signed_sessions import login_values
 
 RECORD_PREFIX = "layouts:auth:"
 RECORD_TIMEOUT = 300
@@ -175,14 +176,18 @@ def _read_claim(request: HttpRequest) -> Claim | None:
     session = getattr(request, "session", None)
     if session is None:
         return None
-    if SESSION_KEY not in session:
+    values = login_values(session)
+    if values is None:
+        values = tuple(
+            session.get(key) for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
+        )
+    user_id, backend, session_hash = values
+    if user_id is None:
         return Claim("anonymous", None, status=VERIFIED)  # as django.contrib.auth.get_user
-    backend = session.get(BACKEND_SESSION_KEY)
-    session_hash = session.get(HASH_SESSION_KEY)
     if not session_hash or backend not in settings.AUTHENTICATION_BACKENDS:
         return None  # Django decides, from the database
     try:
-        pk = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        pk = get_user_model()._meta.pk.to_python(user_id)
     except Exception:
         return None
     return Claim(str(pk), (backend, session_hash))

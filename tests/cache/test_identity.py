@@ -11,6 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.models import User
+from django.core import signing
 from django.core.cache import caches
 from django.db import connection
 from django.test import AsyncClient, Client
@@ -19,7 +20,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from layouts_cbv import LayoutMixin, Panel, cache
-from layouts_cbv.cache import identity
+from layouts_cbv.cache import identity, signed_sessions
 from layouts_cbv.cache.identity import record_key
 from tests.testapp.layouts import EveryPanelLayout
 
@@ -66,6 +67,7 @@ def _reset(settings):
     # Sessions in signed cookies: a warm page then needs no query at all, unless the
     # user is loaded.
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    signed_sessions._verify.cache_clear()
     renders.clear()
 
 
@@ -197,3 +199,52 @@ def test_async_views_under_asgi_keep_users_apart(alice):
             other = "bob" if name == "alice" else "alice"
             assert f"you are {name}" in body and f"you are {other}" not in body
     assert sorted(renders) == ["alice", "bob"]  # the second round came from the cache
+
+
+@pytest.fixture
+def verifications(monkeypatch):
+    """Count the signed cookies verified (Django's own signing, counted as it runs)."""
+    calls = []
+    real = signing.loads
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("salt"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(signing, "loads", counted)
+    return calls
+
+
+def test_a_signed_cookie_is_verified_once_per_process(alice, verifications):
+    client = logged_in(alice)
+    client.get("/page/")
+    verifications.clear()
+    for _ in range(3):
+        assert "you are alice" in client.get("/page/").content.decode()
+    assert verifications == []
+
+
+def test_an_expired_signed_cookie_is_anonymous_though_it_was_verified(alice, settings):
+    client = logged_in(alice)
+    client.get("/page/"), client.get("/page/")
+    # The cookie is 0 s old; an age of -1 makes it expired, as Django's load() sees it.
+    settings.SESSION_COOKIE_AGE = -1
+    body = client.get("/page/").content.decode()
+    assert "you are alice" not in body and "you are anonymous" in body
+
+
+def test_a_new_secret_key_forgets_every_verified_cookie(alice, settings):
+    client = logged_in(alice)
+    client.get("/page/"), client.get("/page/")
+    settings.SECRET_KEY = "another secret key, the old cookies are void"
+    body = client.get("/page/").content.decode()
+    assert "you are alice" not in body and "you are anonymous" in body
+
+
+def test_a_tampered_signed_cookie_is_anonymous(alice):
+    client = logged_in(alice)
+    client.get("/page/"), client.get("/page/")
+    cookie = client.cookies["sessionid"].value
+    client.cookies["sessionid"] = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    body = client.get("/page/").content.decode()
+    assert "you are alice" not in body and "you are anonymous" in body
