@@ -5,7 +5,7 @@ Django verifies its HMAC and decodes it on every request that reads it. Verifica
 gives the same answer every time for the same cookie and the same keys. So the login
 values of a verified cookie are kept here, per process, with the time it was signed.
 Its age is still checked on every use, against the session's cookie age, as Django's
-``load()`` does. A cookie that fails verification is never kept: the session is read
+``load()`` does. A cookie that fails verification yields nothing: the session is read
 as usual, and Django starts a new one.
 
 This changes nothing about revoking a signed-cookie session: Django has no server-side
