@@ -16,7 +16,9 @@ same ``get_many`` against a *record* of that user's session hash kept in the cac
 Records are deleted when the user is saved or deleted (a new password, ``is_active``
 set to False, through ``save()``), and expire after :data:`RECORD_TIMEOUT` seconds,
 which bounds how long a change made behind the ORM's back (``QuerySet.update()``, raw
-SQL) goes unseen. The shortcut applies only to the user that Django's
+SQL) goes unseen. A signed-cookie session is read through
+:mod:`~layouts_cbv.cache.signed_sessions`, which verifies each cookie once per process.
+The shortcut applies only to the user that Django's
 ``AuthenticationMiddleware`` sets lazily, and only until it is evaluated.
 """
 
