@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -39,7 +39,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from . import guard
 from .aliases import key_version
 from .keys import name_part
-from .signed_sessions import login_values
+from .signed_sessions import login_values, read_login
 
 RECORD_PREFIX = "layouts:auth:"
 RECORD_TIMEOUT = 300
@@ -179,11 +179,7 @@ def _read_claim(request: HttpRequest) -> Claim | None:
     if session is None:
         return None
     values = login_values(session)
-    if values is None:
-        values = tuple(
-            session.get(key) for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
-        )
-    user_id, backend, session_hash = values
+    user_id, backend, session_hash = values if values is not None else read_login(session)
     if user_id is None:
         return Claim("anonymous", None, status=VERIFIED)  # as django.contrib.auth.get_user
     if not session_hash or backend not in settings.AUTHENTICATION_BACKENDS:

@@ -17,6 +17,7 @@ state to revoke it with, only the user's session hash, which
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -25,11 +26,17 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core import signing
 from django.core.signals import setting_changed
 
-SALT = "django.contrib.sessions.backends.signed_cookies"  # Django's, for the same signature
+_SALT = "django.contrib.sessions.backends.signed_cookies"  # Django's, for the same signature
 SIZE = 4096
 """How many cookies each process keeps (a few hundred bytes each)."""
 
-LoginValues = tuple[Any, Any, Any]  # the session's user id, backend and session hash
+LoginValues = tuple[Any, Any, Any]
+"""The user id, backend path and session hash a session holds (None where absent)."""
+
+
+def read_login(data: Mapping[str, Any]) -> LoginValues:
+    """Return the login values stored in session ``data`` (a session or its dict)."""
+    return data.get(SESSION_KEY), data.get(BACKEND_SESSION_KEY), data.get(HASH_SESSION_KEY)
 
 
 def login_values(session: Any) -> LoginValues | None:
@@ -53,18 +60,14 @@ def login_values(session: Any) -> LoginValues | None:
 @lru_cache(maxsize=SIZE)
 def _verify(cookie: str, serializer: type) -> tuple[int, LoginValues] | None:
     try:
-        data = signing.loads(cookie, serializer=serializer, salt=SALT)
+        data = signing.loads(cookie, serializer=serializer, salt=_SALT)
         # value:timestamp:signature, as TimestampSigner wrote it and just verified.
         signed_at = signing.b62_decode(cookie.rsplit(":", 2)[-2])
     except Exception:
         return None
     if not isinstance(data, dict):
         return None
-    return signed_at, (
-        data.get(SESSION_KEY),
-        data.get(BACKEND_SESSION_KEY),
-        data.get(HASH_SESSION_KEY),
-    )
+    return signed_at, read_login(data)
 
 
 def _forget(*, setting: str, **kwargs: Any) -> None:
