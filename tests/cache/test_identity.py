@@ -248,3 +248,12 @@ def test_a_tampered_signed_cookie_is_anonymous(alice):
     client.cookies["sessionid"] = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
     body = client.get("/page/").content.decode()
     assert "you are alice" not in body and "you are anonymous" in body
+
+
+def test_a_hit_that_never_reads_the_session_still_varies_on_cookie(alice):
+    # The session stays unread, so SessionMiddleware adds no Vary: the page must.
+    client = logged_in(alice)
+    client.get("/page/")
+    response = client.get("/page/")
+    assert "you are alice" in response.content.decode()
+    assert "Cookie" in response["Vary"] and "private" in response["Cache-Control"]
