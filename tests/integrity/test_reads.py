@@ -65,7 +65,10 @@ def users_with_and_without_a_permission():
 
 
 def session_values():
-    return [Visit(with_session(k="value-A"), "value-A"), Visit(with_session(k="value-B"), "value-B")]
+    return [
+        Visit(with_session(k="value-A"), "value-A"),
+        Visit(with_session(k="value-B"), "value-B"),
+    ]
 
 
 def sessions_with_and_without_the_key():
@@ -98,9 +101,7 @@ def hosts(value=lambda host: host):
 
 
 def forwarded_hosts():
-    return [
-        Visit(Client(), host, headers={"HTTP_X_FORWARDED_HOST": host}) for host in HOSTS[1:]
-    ]
+    return [Visit(Client(), host, headers={"HTTP_X_FORWARDED_HOST": host}) for host in HOSTS[1:]]
 
 
 def queries():
