@@ -147,6 +147,9 @@ CONTEXT_READS = {
     "x_forwarded_host": Read(
         forwarded_hosts, lambda r: r.get_host(), settings={"USE_X_FORWARDED_HOST": True}
     ),
+    "x_forwarded_host_header": Read(
+        forwarded_hosts, lambda r: r.headers.get("X-Forwarded-Host", "none")
+    ),
     "user_agent": Read(user_agents, lambda r: r.headers.get("User-Agent", "none")),
 }
 PAGE_READS = {
@@ -249,7 +252,18 @@ class MessagesInCachedLayout(LayoutMixin, TemplateView):
     page_cache = cache.per_path(60)
 
 
+class MessagesInCachedPageContext(LayoutMixin, TemplateView):
+    layout_template = EVERY_PANEL
+    template_name = "integrity/marker.html"
+    page_cache = cache.per_path(60)
+
+    def get_context_data(self, **kwargs):
+        shown = "".join(f'<p class="msg">{m}</p>' for m in messages.get_messages(self.request))
+        return {"marker": shown}
+
+
 MESSAGE_PAGES = {
+    "cached_page_context": MessagesInCachedPageContext,
     "shared_panel": MessagesInSharedPanel,
     "shared_panel_on_cached_page": MessagesInSharedPanelOnCachedPage,
     "cached_layout": MessagesInCachedLayout,
