@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from .backends import (
     CustomCache,
     PanelCacheBackend,
+    PerHostCache,
     PerPathCache,
     PerSessionCache,
     PerUserCache,
@@ -25,6 +26,7 @@ from .invalidation import invalidate, invalidate_all
 __all__ = [
     "CustomCache",
     "PanelCacheBackend",
+    "PerHostCache",
     "PerPathCache",
     "PerSessionCache",
     "PerUserCache",
@@ -33,6 +35,7 @@ __all__ = [
     "custom",
     "invalidate",
     "invalidate_all",
+    "per_host",
     "per_path",
     "per_session",
     "per_user",
@@ -54,6 +57,11 @@ def per_user(timeout: int | None, **options: Any) -> PerUserCache:
 def per_path(timeout: int | None, **options: Any) -> PerPathCache:
     """Cache one entry per URL path."""
     return PerPathCache(timeout, **options)
+
+
+def per_host(timeout: int | None, **options: Any) -> PerHostCache:
+    """Cache one entry per host the site answers to, for panels that print their own URL."""
+    return PerHostCache(timeout, **options)
 
 
 def per_user_per_path(timeout: int | None, **options: Any) -> PerUserPerPathCache:

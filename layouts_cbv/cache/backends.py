@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.utils import translation
@@ -11,10 +12,12 @@ from django.utils import translation
 from .. import conf
 from . import identity
 from .keys import panel_key
+from .variation import HOST, PATH, SESSION, USER, Variation, validate, variation
 
 __all__ = [
     "CustomCache",
     "PanelCacheBackend",
+    "PerHostCache",
     "PerPathCache",
     "PerSessionCache",
     "PerUserCache",
@@ -46,14 +49,32 @@ def _models(value: Iterable[type]) -> tuple[type, ...]:
     return models
 
 
+def _declares_varies_on(cls: type) -> bool:
+    # varies_on describes get_vary, so it counts only where that get_vary is defined or
+    # below: a subclass with its own get_vary and an inherited varies_on says nothing.
+    vary_owner = next(klass for klass in cls.__mro__ if "get_vary" in vars(klass))
+    names_owner = next(klass for klass in cls.__mro__ if "varies_on" in vars(klass))
+    return names_owner is not PanelCacheBackend and issubclass(names_owner, vary_owner)
+
+
 class PanelCacheBackend:
     """How a panel is cached: for how long, in which cache alias, varying by what.
 
-    Subclasses override :meth:`get_vary`; ``varies_on`` names what that vary reads
-    from the request (``"user"``, ``"session"``, ``"path"``).
+    Subclasses override :meth:`get_vary` and declare ``varies_on``: the request inputs
+    the panel's output may depend on, which the vary must tell apart (names from
+    :mod:`layouts_cbv.cache.variation`). A subclass that does not declare it is
+    treated as personal (see :func:`~layouts_cbv.cache.variation.variation_of`).
     """
 
-    varies_on: frozenset[str] = frozenset()
+    varies_on: ClassVar[frozenset[str]] = frozenset()
+    # Set for each subclass: whether its varies_on was declared with its get_vary.
+    varies_on_declared: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "varies_on" in vars(cls):
+            cls.varies_on = validate(cls.varies_on, cls.__qualname__)
+        cls.varies_on_declared = _declares_varies_on(cls)
 
     def __init__(
         self,
@@ -87,6 +108,11 @@ class PanelCacheBackend:
     def get_vary(self, request: HttpRequest) -> str:
         """Return what this panel's entry varies by for ``request`` ("" for one shared entry)."""
         raise NotImplementedError("subclasses of PanelCacheBackend must provide get_vary()")
+
+    @cached_property
+    def variation(self) -> Variation:
+        """What this strategy's key tells apart; read it through ``variation_of()``."""
+        return variation(frozenset(self.varies_on), self.varies_on_declared)
 
     def make_key(self, panel_name: str, request: HttpRequest) -> str:
         """Return the cache key of ``panel_name`` for ``request``.
@@ -128,6 +154,8 @@ def session_vary(request: HttpRequest) -> str:
 class SitewideCache(PanelCacheBackend):
     """One entry shared by every visitor and page."""
 
+    varies_on = frozenset()
+
     def get_vary(self, request):
         return ""
 
@@ -135,7 +163,7 @@ class SitewideCache(PanelCacheBackend):
 class PerUserCache(PanelCacheBackend):
     """One entry per user; every anonymous visitor shares the ``anonymous`` entry."""
 
-    varies_on = frozenset({"user"})
+    varies_on = frozenset({USER})
 
     def get_vary(self, request):
         return user_vary(request)
@@ -144,7 +172,7 @@ class PerUserCache(PanelCacheBackend):
 class PerPathCache(PanelCacheBackend):
     """One entry per URL path."""
 
-    varies_on = frozenset({"path"})
+    varies_on = frozenset({PATH})
 
     def get_vary(self, request):
         return request.path
@@ -153,7 +181,7 @@ class PerPathCache(PanelCacheBackend):
 class PerUserPerPathCache(PanelCacheBackend):
     """One entry per user and URL path."""
 
-    varies_on = frozenset({"user", "path"})
+    varies_on = frozenset({USER, PATH})
 
     def get_vary(self, request):
         return f"{user_vary(request)}:{request.path}"
@@ -162,10 +190,19 @@ class PerUserPerPathCache(PanelCacheBackend):
 class PerSessionCache(PanelCacheBackend):
     """One entry per session; visitors without a session share ``no-session``."""
 
-    varies_on = frozenset({"session"})
+    varies_on = frozenset({SESSION})
 
     def get_vary(self, request):
         return session_vary(request)
+
+
+class PerHostCache(PanelCacheBackend):
+    """One entry per host the site answers to (``request.get_host()``, port included)."""
+
+    varies_on = frozenset({HOST})
+
+    def get_vary(self, request):
+        return request.get_host()
 
 
 class CustomCache(PanelCacheBackend):
@@ -181,13 +218,11 @@ class CustomCache(PanelCacheBackend):
     ):
         if not callable(key_func):
             raise TypeError(f"key_func must be callable, not {key_func!r}.")
-        if isinstance(varies_on, str):
-            raise TypeError("varies_on is a set of names such as {'user'}, not a string.")
         super().__init__(timeout, **kwargs)
         self.key_func = key_func
-        # Undeclared, a custom key is treated as personal by page caching (a hole).
-        self.varies_on_declared = varies_on is not None
-        self.varies_on = frozenset(varies_on or ())
+        # Undeclared, nothing is known about what key_func tells apart: it is personal.
+        self.varies_on_declared = varies_on is not None  # type: ignore[misc]
+        self.varies_on = validate(varies_on or (), "cache.custom()")  # type: ignore[misc]
 
     def get_vary(self, request):
         return str(self.key_func(request))

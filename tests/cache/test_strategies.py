@@ -5,12 +5,13 @@ import warnings
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.base import BaseCache, CacheKeyWarning
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from layouts_cbv import cache
 from layouts_cbv.cache import (
     CustomCache,
     PanelCacheBackend,
+    PerHostCache,
     PerPathCache,
     PerSessionCache,
     PerUserCache,
@@ -147,3 +148,82 @@ def test_none_and_zero_timeouts_are_valid():
 def test_custom_needs_a_callable():
     with pytest.raises(TypeError):
         cache.custom("nope", 60)
+
+
+def test_per_host_varies_on_the_host_the_site_answers_to():
+    strategy = cache.per_host(60)
+    req = RequestFactory().get("/", headers={"Host": "a.test:8000"})
+    assert isinstance(strategy, PerHostCache) and strategy.varies_on == {"host"}
+    with override_settings(ALLOWED_HOSTS=["a.test"]):
+        assert strategy.make_key("links", req) == "layouts:panel:links:a.test:8000"
+
+
+@pytest.mark.parametrize(
+    ("names", "stored"),
+    [
+        ({"user", "path"}, {"user", "path"}),
+        ({"header:X-Country"}, {"header:X-Country"}),
+        (frozenset(), frozenset()),
+    ],
+)
+def test_varies_on_names_are_checked_where_declared(names, stored):
+    class Declared(PanelCacheBackend):
+        varies_on = names
+
+        def get_vary(self, request):
+            return ""
+
+    assert Declared.varies_on == stored and Declared(60).variation.declared
+    assert cache.custom(lambda r: "", 60, varies_on=names).varies_on == stored
+
+
+def test_header_names_compare_in_any_case():
+    class PerCountry(PanelCacheBackend):
+        varies_on = frozenset({"header:X-Country"})
+
+        def get_vary(self, request):
+            return request.headers.get("X-Country", "")
+
+    assert PerCountry(60).variation.allowed == {"header:x-country"}
+
+
+@pytest.mark.parametrize("names", [{"usr"}, "user", {"header:"}, {"header:a b"}, {5}])
+def test_unknown_varies_on_names_raise_naming_the_valid_ones(names):
+    with pytest.raises(TypeError, match="varies_on") as info:
+
+        class Typo(PanelCacheBackend):
+            varies_on = names
+
+            def get_vary(self, request):
+                return ""
+
+    if names == {"usr"}:
+        assert "'user'" in str(info.value) and "header:<Name>" in str(info.value)
+    with pytest.raises(TypeError, match="varies_on"):
+        cache.custom(lambda r: "", 60, varies_on=names)
+
+
+def test_a_get_vary_without_its_own_varies_on_is_undeclared():
+    class PerCountry(PanelCacheBackend):
+        def get_vary(self, request):
+            return request.headers.get("X-Country", "")
+
+    class CountryAsSitewide(SitewideCache):  # inherits varies_on, but not for this get_vary
+        def get_vary(self, request):
+            return request.headers.get("X-Country", "")
+
+    class Longer(PerUserCache):  # keeps PerUserCache's get_vary, so its varies_on holds
+        pass
+
+    class Narrowed(PerUserPerPathCache):
+        varies_on = frozenset({"user", "path", "language"})
+
+    assert not PerCountry(60).variation.declared
+    assert not CountryAsSitewide(60).variation.declared
+    assert Longer(60).variation.declared and Longer(60).varies_on == {"user"}
+    assert Narrowed(60).variation.declared
+    assert not cache.custom(lambda r: "", 60).variation.declared
+    assert all(
+        strategy.variation.declared
+        for strategy in (cache.sitewide(1), cache.per_user(1), cache.per_path(1))
+    )
