@@ -1,4 +1,4 @@
-"""Cloned GET requests that panels render on."""
+"""Cloned GET requests that panels render on, each noting what its panel reads."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from .queues import REQUEST_ATTR
+from .tracking import Reads, originals, track
 
 MAIN = "main"
 PANEL = "panel"
@@ -25,18 +26,30 @@ def freeze(context: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(context))
 
 
-def clone_for_panel(request: HttpRequest, layout_context: Mapping[str, Any]) -> HttpRequest:
-    """Return a GET copy of ``request`` for one panel: no body, no POST data, no files."""
+def clone_for_panel(
+    request: HttpRequest, layout_context: Mapping[str, Any]
+) -> tuple[HttpRequest, Reads]:
+    """Return a GET copy of ``request`` for one panel (no body, no POST data, no files),
+    and what the panel will be seen to read of it.
+
+    The clone is made from the request's own user, session, cookies and headers, never
+    from the proxies of a page being watched: what a panel reads is its own.
+    """
+    values = originals(request)
     clone = copy.copy(request)
+    attrs = vars(clone)
     for attr in _BODY_ATTRS:
-        clone.__dict__.pop(attr, None)
+        attrs.pop(attr, None)
+    meta = {**values["META"], "REQUEST_METHOD": "GET", "CONTENT_LENGTH": "0"}
+    meta.pop("CONTENT_TYPE", None)
+    values = {**values, "META": meta}
+    if "environ" in values:
+        values["environ"] = meta
     clone.method = "GET"
-    clone.META = {**request.META, "REQUEST_METHOD": "GET", "CONTENT_LENGTH": "0"}
-    clone.META.pop("CONTENT_TYPE", None)
     clone._post = QueryDict(mutable=False)  # type: ignore[attr-defined]
     clone._files = MultiValueDict()  # type: ignore[attr-defined]
     clone._body = b""  # type: ignore[attr-defined]
     clone._stream = io.BytesIO()  # type: ignore[attr-defined]
     clone.layout_role = PANEL  # type: ignore[attr-defined]
     clone.layout_context = layout_context  # type: ignore[attr-defined]
-    return clone
+    return clone, track(clone, values)

@@ -28,7 +28,12 @@ def reads_session(request):
 
 def hasattr_only(request):
     renders.append(1)
-    return f"<p>{hasattr(request, 'user')} {request.session.session_key is not None}</p>"
+    return f"<p>{hasattr(request, 'user')} {hasattr(request, 'session')}</p>"
+
+
+def reads_session_key(request):
+    renders.append(1)
+    return f"<p>{request.session.session_key}</p>"
 
 
 def view(panel):
@@ -96,7 +101,9 @@ def test_per_path_reading_the_user_suggests_per_user_per_path(alice, caplog):
         (reads_session, cache.per_session(60), True),
         (reads_session, cache.per_user(60), False),  # anonymous visitors share one entry
         (reads_session, cache.sitewide(60), False),
-        (hasattr_only, cache.sitewide(60), True),  # hasattr and session_key read nothing
+        (hasattr_only, cache.sitewide(60), True),  # hasattr reads nothing
+        (reads_session_key, cache.sitewide(60), False),  # the session key is the session's
+        (reads_session_key, cache.per_session(60), True),
     ],
 )
 def test_what_each_strategy_may_read(alice, source, strategy, stored):
