@@ -22,4 +22,5 @@ class LayoutsCbvConfig(AppConfig):
         checks.register(layout_checks.check_settings)
         checks.register(layout_checks.check_layouts)
         checks.register(layout_checks.check_views, checks.Tags.urls)
+        checks.register(layout_checks.check_page_keys, checks.Tags.urls, checks.Tags.caches)
         checks.register(layout_checks.check_cached_names, checks.Tags.caches)

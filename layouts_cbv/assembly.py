@@ -19,9 +19,8 @@ from django.utils.safestring import SafeString
 from . import holes as hole_marks
 from .layout import CONTENT, Layout
 from .markers import fill_queues
-from .panel import Panel
 from .queues import QueueCollector, RenderQueue, get_collector
-from .rendering import PanelOutcome, PanelRenderer
+from .rendering import PanelOutcome
 
 # Template context key the {% panel %} tag reads, safe from clashes with view context.
 PANELS_KEY = "_layouts_cbv_panels"
@@ -41,26 +40,20 @@ def assemble(
     request: HttpRequest,
     layout: Layout,
     template: str | list[str],
-    panels: Mapping[str, Panel | None],
+    outcomes: Mapping[str, PanelOutcome],
     content: SafeString,
     layout_context: Mapping[str, Any],
     using: str | None = None,
     holes: Collection[str] = (),
     placeholders: Mapping[str, Any] | None = None,
 ) -> Assembled:
-    """Render every panel and the layout template around ``content``.
+    """Render the layout template around ``content`` and the panels' ``outcomes``.
 
-    ``placeholders`` stand in for panels that are not rendered here (deferred ones).
+    ``holes`` are left as their fallback between markers; ``placeholders`` stand in
+    for panels that are not rendered here (deferred ones).
     """
-    placeholders = placeholders or {}
-    rendered = {
-        name: panel
-        for name, panel in panels.items()
-        if panel is not None and name not in placeholders
-    }
-    outcomes = PanelRenderer(request, layout_context, layout.error_template).render_all(rendered)
     collector = get_collector(request)
-    html_by_name: dict[str, Any] = {CONTENT: content, **placeholders}
+    html_by_name: dict[str, Any] = {CONTENT: content, **(placeholders or {})}
     for name, outcome in outcomes.items():
         if name in holes:
             html_by_name[name] = hole_marks.Hole(name)

@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from . import conf
 from . import registry as panel_registry
 from .cache.aliases import alias_of
-from .cache.backends import CustomCache
+from .cache.backends import PanelCacheBackend
+from .cache.variation import variation_of
 from .layout import get_layout
 from .layout import registry as layout_registry
 from .panel import Panel
@@ -30,6 +31,8 @@ E_UNKNOWN_ALIAS = "layouts_cbv.E007"
 E_DETECTOR = "layouts_cbv.E008"
 W_SHARED_NAME = "layouts_cbv.W001"
 W_UNBOUNDED = "layouts_cbv.W002"
+W_UNDECLARED = "layouts_cbv.W003"
+W_UNSTABLE_ARGUMENTS = "layouts_cbv.W004"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -165,14 +168,36 @@ def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         for (name, alias), described in sorted(sources.items())
         if len(described) > 1
     ]
-    return errors + sorted(_unbounded(declared), key=lambda message: message.msg)
+    errors += sorted(_unbounded(declared), key=lambda message: message.msg)
+    return errors + sorted(_undeclared(declared), key=lambda message: message.msg)
+
+
+def _undeclared(declared: list[tuple[str, Panel]]) -> Iterator[checks.CheckMessage]:
+    from .mixins import LayoutMixin
+
+    users = {(f"Panel {name!r}", panel.cache) for name, panel in declared}
+    users |= {
+        (f"The page cache of {view.__qualname__}", view.page_cache)
+        for view in routed_views(LayoutMixin)
+        if isinstance(view.page_cache, PanelCacheBackend)
+    }
+    for owner, strategy in users:
+        if not variation_of(strategy).declared:
+            yield checks.Warning(
+                f"{owner} is cached with {type(strategy).__name__}, which does not declare "
+                "varies_on: it is treated as personal (never baked into a cached page, "
+                "private, and its renders may read nothing of the visitor and be stored).",
+                hint="Declare varies_on: the request inputs its output depends on, from "
+                "'user', 'session', 'path', 'query', 'host', 'language' or 'header:<Name>'.",
+                id=W_UNDECLARED,
+            )
 
 
 def _unbounded(declared: list[tuple[str, Panel]]) -> Iterator[checks.CheckMessage]:
     seen = set()
     for name, panel in declared:
         strategy = panel.cache
-        visitor_chosen = "path" in strategy.varies_on or isinstance(strategy, CustomCache)  # type: ignore[union-attr]
+        visitor_chosen = variation_of(strategy).unbounded
         if visitor_chosen and strategy.timeout is None and name not in seen:  # type: ignore[union-attr]
             seen.add(name)
             yield checks.Warning(
@@ -209,15 +234,47 @@ def check_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
 
 def routed_views(base: type[V]) -> Iterator[type[V]]:
     """Yield every class-based view in the root URLconf that subclasses ``base``."""
+    for view_class, _ in routed(base):
+        yield view_class
+
+
+def routed(base: type[V]) -> Iterator[tuple[type[V], dict[str, Any]]]:
+    """Yield every class-based view in the root URLconf that subclasses ``base``, with the
+    arguments its ``as_view()`` was given there."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    def walk(patterns: list[Any]) -> Iterator[type]:
+    def walk(patterns: list[Any]) -> Iterator[tuple[type, dict[str, Any]]]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns)
             elif isinstance(pattern, URLPattern):
                 view_class = getattr(pattern.callback, "view_class", None)
                 if isinstance(view_class, type) and issubclass(view_class, base):
-                    yield view_class
+                    yield view_class, getattr(pattern.callback, "view_initkwargs", {})
 
     yield from walk(get_resolver().url_patterns)
+
+
+def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .mixins import LayoutMixin
+    from .pages import UnstableArguments, arguments_part
+
+    warnings = []
+    for view_class, initkwargs in routed(LayoutMixin):
+        if initkwargs.get("page_cache", view_class.page_cache) is None:
+            continue
+        try:
+            arguments_part(initkwargs)
+        except UnstableArguments as exc:
+            warnings.append(
+                checks.Warning(
+                    f"{view_class.__module__}.{view_class.__qualname__} is routed with "
+                    f"as_view() arguments that cannot be part of its page key ({exc}); its "
+                    "pages are never served from the page cache.",
+                    hint="Pass values that print the same in every process (names, numbers, "
+                    "classes, functions), or set them on a subclass instead.",
+                    obj=view_class,
+                    id=W_UNSTABLE_ARGUMENTS,
+                )
+            )
+    return warnings

@@ -9,6 +9,7 @@ edge cache instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core import signing
@@ -29,24 +30,73 @@ SCRIPT = "layouts_cbv/deferred.js"
 ESI = "esi"
 
 
+class BadReference(ValueError):
+    """A panel reference that is signed by this site but does not name a deferred panel."""
+
+
+def view_path(view_class: type) -> str:
+    """Return the dotted path a reference names a view class by."""
+    return f"{view_class.__module__}.{view_class.__qualname__}"
+
+
 def reference(view: LayoutMixin, panel_name: str) -> str:
     """Return the signed URL of panel ``panel_name`` of this page."""
     request: HttpRequest = view.request  # type: ignore[attr-defined]
     payload = {
-        "view": f"{type(view).__module__}.{type(view).__qualname__}",
+        "view": view_path(type(view)),
         "panel": panel_name,
         "path": request.path,
         "query": request.META.get("QUERY_STRING", ""),
-        "args": list(view.args),  # type: ignore[attr-defined]
-        "kwargs": dict(view.kwargs),  # type: ignore[attr-defined]
+        # As text: URL converters give UUIDs, dates and more, which JSON cannot carry.
+        "args": [str(arg) for arg in view.args],  # type: ignore[attr-defined]
+        "kwargs": {key: str(value) for key, value in view.kwargs.items()},  # type: ignore[attr-defined]
     }
     token = signing.dumps(payload, salt=SALT, compress=True)
     return f"{reverse('layouts_cbv:panel')}?ref={token}"
 
 
-def load(token: str) -> dict[str, Any]:
-    """Return the payload of a reference; raise ``signing.BadSignature`` if it is bad or old."""
-    return signing.loads(token, salt=SALT, max_age=conf.get("DEFERRED_MAX_AGE"))
+@dataclass(frozen=True)
+class Reference:
+    """What a panel reference names: a page (view, path, query, URL arguments) and a panel."""
+
+    view: str
+    panel: str
+    path: str
+    query: str
+    args: tuple[str, ...]
+    kwargs: dict[str, str]
+
+    @classmethod
+    def load(cls, token: str) -> Reference:
+        """Return the reference signed in ``token``.
+
+        Raise ``signing.BadSignature`` if it is tampered with or older than
+        ``DEFERRED_MAX_AGE``, and :class:`BadReference` if it is signed but malformed.
+        """
+        payload = signing.loads(token, salt=SALT, max_age=conf.get("DEFERRED_MAX_AGE"))
+        if not isinstance(payload, dict):
+            raise BadReference("the reference is not a mapping")
+        try:
+            view, panel, path, query = (payload[key] for key in ("view", "panel", "path", "query"))
+            args, kwargs = payload["args"], payload["kwargs"]
+        except KeyError as exc:
+            raise BadReference(f"the reference has no {exc}") from None
+        texts = (view, panel, path, query)
+        if not all(isinstance(text, str) for text in texts) or not path.startswith("/"):
+            raise BadReference("the reference's view, panel, path and query must be text")
+        if not (isinstance(args, list) and all(isinstance(arg, str) for arg in args)):
+            raise BadReference("the reference's args must be a list of text")
+        if not (
+            isinstance(kwargs, dict) and all(isinstance(value, str) for value in kwargs.values())
+        ):
+            raise BadReference("the reference's kwargs must map names to text")
+        return cls(view, panel, path, query, tuple(args), kwargs)
+
+    def matches(self, args: Any, kwargs: Any) -> bool:
+        """Return whether the page's URL resolves to the arguments the reference was made with."""
+        return list(self.args) == [str(arg) for arg in args] and self.kwargs == {
+            key: str(value) for key, value in kwargs.items()
+        }
 
 
 class Deferred:

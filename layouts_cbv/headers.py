@@ -1,11 +1,13 @@
-"""The page's headers: what its panels vary on and what their responses said.
+"""The page's headers: what its panels depend on and what their responses said.
 
 A page varies on ``Cookie`` when any part of it depends on who is asking: a panel
-cached per user or per session, or any panel (cached or not, its ``condition``
-included) that read the user or the session. Panels' own ``Vary`` headers are
-merged; a panel marked ``private`` or ``no-store`` makes the page so. Cookies set
-by a panel are applied only when it was rendered for this request, never when it
-was replayed from the cache.
+cached per user or per session (or with a strategy that does not declare
+``varies_on``), or any panel, cached or not, whose render or ``condition`` read the
+user, the session, messages or cookies. A part that depends on a request header
+(``varies_on`` with ``header:X-Country``, or a render that read it) adds that header.
+Panels' own ``Vary`` headers are merged; a panel marked ``private`` or ``no-store``
+makes the page so. Cookies set by a panel are applied only when it was rendered for
+this request, never when it was replayed from the cache.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from .cache.variation import HEADER, PERSONAL
+
 if TYPE_CHECKING:
     from .rendering import PanelOutcome
 
-PERSONAL = frozenset({"user", "session"})
+
+def vary_for(depends_on: Iterable[str]) -> list[str]:
+    """Return the request headers a response must vary on when it depends on ``depends_on``."""
+    depends_on = frozenset(depends_on)
+    names = ["Cookie"] if depends_on & PERSONAL else []
+    names += sorted(name.removeprefix(HEADER) for name in depends_on if name.startswith(HEADER))
+    return names
 
 
 def apply(response: HttpResponseBase, outcomes: Iterable[PanelOutcome]) -> None:
@@ -27,8 +37,7 @@ def apply(response: HttpResponseBase, outcomes: Iterable[PanelOutcome]) -> None:
     vary: list[str] = []
     private = no_store = False
     for outcome in outcomes:
-        if outcome.varies_on & PERSONAL:
-            vary.append("Cookie")
+        vary.extend(vary_for(outcome.depends_on))
         vary.extend(outcome.headers.vary)
         directives = outcome.headers.cache_control.lower()
         private = private or "private" in directives

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.views.generic.base import TemplateResponseMixin
 
-from . import detection, pages
+from . import detection
 from .cache.backends import PanelCacheBackend
 from .cache.invalidation import declare_all
 from .clone import MAIN, PANEL
 from .layout import CONTENT, Layout, get_layout
 from .panel import Panel
+from .pipeline import Pipeline
 from .response import LayoutResponse
 
 __all__ = ["LayoutMixin"]
@@ -43,10 +44,23 @@ def _dropped_by_view(cls: type, name: str) -> bool:
     return False
 
 
+def _check_order(cls: type) -> None:
+    mro = cls.__mro__
+    if TemplateResponseMixin in mro and mro.index(TemplateResponseMixin) < mro.index(LayoutMixin):
+        raise TypeError(
+            f"{cls.__qualname__} lists LayoutMixin after the generic view it builds on; "
+            f"put it first: class {cls.__qualname__}(LayoutMixin, ...)."
+        )
+
+
 class LayoutMixin:
     """Render the view's template as the ``content`` panel of a layout.
 
-    Use before the view class: ``class ArticleView(LayoutMixin, DetailView)``.
+    Use before the view class: ``class ArticleView(LayoutMixin, DetailView)``; access
+    mixins may come before or after it. Each request goes through a
+    :class:`~layouts_cbv.pipeline.Pipeline`, entered at the view's ``get``/``head``
+    (:meth:`setup`) and when its :class:`LayoutResponse` renders
+    (:meth:`render_to_response`).
     """
 
     layout: type[Layout] | str | None = None
@@ -60,6 +74,7 @@ class LayoutMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        _check_order(cls)
         layout = cls.__dict__.get("layout")
         if (
             layout is not None
@@ -85,30 +100,28 @@ class LayoutMixin:
         declare_all(cls._view_panels)
         cls._merged_panels = {}
 
+    def __init__(self, **kwargs: Any) -> None:
+        # as_view() arguments make another page of the same class: they are in its key.
+        self.layout_initkwargs = kwargs
+        super().__init__(**kwargs)
+
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        """Set up the view, then enter its ``get`` and ``head`` through the pipeline."""
         super().setup(request, *args, **kwargs)  # type: ignore[misc]
         if getattr(request, "layout_role", None) != PANEL:
             request.layout_role = MAIN  # type: ignore[attr-defined]
+        self.layout_pipeline = Pipeline(self)
+        # The handler is the last step of dispatch(): wrapping it, rather than
+        # overriding dispatch(), puts the page cache after every check the view makes,
+        # in whatever order its mixins are listed.
+        for method in ("get", "head"):
+            handler = getattr(self, method, None)
+            if handler is not None:
+                setattr(self, method, self.layout_pipeline.wrap(handler))
 
     def get_page_cache(self) -> PanelCacheBackend | None:
         """Return how whole pages of this view are cached (``page_cache``), or None."""
         return self.page_cache
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        """Serve GET and HEAD from the page cache when the view has one; else as usual."""
-        if not pages.applies(self):
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        if getattr(self, "view_is_async", False):
-            return self._dispatch_async(request, *args, **kwargs)
-        cached = pages.serve_cached(self)
-        return cached if cached is not None else super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-    async def _dispatch_async(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        # Django's cache API is sync: the lookup runs in a thread, as sync views do.
-        cached = await sync_to_async(pages.serve_cached)(self)
-        if cached is not None:
-            return cached
-        return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def get_layout(self) -> type[Layout]:
         """Return the Layout class of this view (``layout``, resolved when it is a label)."""
@@ -174,6 +187,8 @@ class LayoutMixin:
         return detection.vary_headers()
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> LayoutResponse:
+        """Return a :class:`LayoutResponse`, assembled by this request's pipeline when rendered."""
         response = super().render_to_response(context, **response_kwargs)  # type: ignore[misc]
-        response.layout_view = self
+        pipeline = getattr(self, "layout_pipeline", None)
+        response.layout_pipeline = pipeline if pipeline is not None else Pipeline(self)
         return response

@@ -1,41 +1,46 @@
 """Whole-page caching with per-visitor holes (``page_cache = cache.per_path(600)``).
 
 A page is stored in its stored form (see :mod:`layouts_cbv.assembly`). Panels cached
-with a strategy that varies no more finely than the page's are *baked* into it; every
-other panel (uncached, conditional, cached per user when the page is per path, ...) is a
-*hole*, filled on every request from its own cache entry or a fresh render. One
-``get_many`` per alias reads the page, the epoch of its baked panels' aliases (see
-:mod:`layouts_cbv.cache.epochs`) and the entries of its holes; a baked panel
-invalidated since the page was stored makes the page rebuild.
+with a strategy whose key tells apart nothing the page's key does not are *baked* into
+it; every other panel (uncached, conditional, cached per user on a per-path page, a
+strategy that does not declare ``varies_on``, ...) is a *hole*, filled on every request
+from its own cache entry or a fresh render.
+
+The pipeline reads the page, the epochs of its baked panels' aliases (see
+:mod:`layouts_cbv.cache.epochs`), and the entries of its holes and of its baked panels
+in one ``get_many`` per alias. A page whose epochs are unchanged is served without
+looking at its baked panels; after an invalidation the baked entries read with it tell
+whether the page still holds, so even then nothing more is read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.http import http_date, parse_etags
 
-from . import conf, headers, report, timing
-from .assembly import Assembled, serve
+from . import conf, headers
 from .cache import identity
 from .cache.aliases import alias_of
-from .cache.backends import CustomCache, PanelCacheBackend, with_language
+from .cache.backends import PanelCacheBackend
 from .cache.entry import BadEntry, PageEntry, pack, unpack
 from .cache.epochs import settle
 from .cache.keys import EPOCH_KEY, name_part, vary_part
 from .cache.store import PageCache, fingerprint, set_many
-from .clone import freeze
-from .headers import PERSONAL
+from .cache.variation import LANGUAGE, PERSONAL, QUERY, variation_of
+from .leaks import may_store
 from .panel import Panel
-from .placeholders import for_serving, for_storage
-from .rendering import PanelOutcome, PanelRenderer
+from .placeholders import for_storage
+from .rendering import PanelOutcome
 
 if TYPE_CHECKING:
     from .mixins import LayoutMixin
@@ -46,110 +51,158 @@ PAGE_PREFIX = "layouts:page:"
 CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def applies(view: LayoutMixin) -> bool:
-    """Return whether this request may be served from, or stored in, the page cache."""
-    request = view.request  # type: ignore[attr-defined]
-    return (
-        view.get_page_cache() is not None
-        and request.method in CACHEABLE_METHODS
-        and conf.get("CACHE_ENABLED")
-        and not view.is_partial()
-    )
+def key_names(strategy: PanelCacheBackend, ignore_query: bool) -> frozenset[str]:
+    """Return what a page key tells apart: its strategy's names, the query string unless
+    ignored, and the language when LocaleMiddleware is installed."""
+    variation = variation_of(strategy)
+    names = set(variation.names if variation.declared else ())
+    if not ignore_query:
+        names.add(QUERY)
+    if conf.locale_middleware_installed():
+        names.add(LANGUAGE)
+    return frozenset(names)
 
 
-def is_baked(panel: Panel, page: PanelCacheBackend) -> bool:
-    """Return whether ``panel`` can be stored inside a page cached with ``page``."""
-    strategy = panel.cache
-    if strategy is None or panel.condition is not None:
+def is_baked(panel: Panel, page_names: frozenset[str]) -> bool:
+    """Return whether ``panel`` can be stored inside a page whose key tells ``page_names`` apart."""
+    if panel.cache is None or panel.condition is not None:
         return False
-    if isinstance(strategy, CustomCache) and not strategy.varies_on_declared:
-        return False  # nobody said what it varies on: assume it is personal
-    return strategy.varies_on <= page.varies_on
+    return variation_of(panel.cache).within(page_names)
 
 
 @lru_cache(maxsize=1024)
 def split(
-    strategy: PanelCacheBackend, panels: tuple[tuple[str, Panel], ...]
-) -> tuple[frozenset[str], tuple[str, ...], frozenset[str | None]]:
-    """Return the holes and the baked panels of a page cached with ``strategy``, and
-    the ``backend=`` of the baked panels' strategies (None: ``CACHE_BACKEND``).
+    page_names: frozenset[str], panels: tuple[tuple[str, Panel], ...]
+) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Return the holes and the baked panels of a page, and the cache aliases the baked
+    panels live in (``None`` standing for ``CACHE_BACKEND``).
 
     Declarations do not change, so each page's split is worked out once.
     """
     # A deferred panel's placeholder is part of the stored page; its panel is fetched
     # later, so it is neither baked nor a hole.
     rendered = [(name, panel) for name, panel in panels if not panel.defer]
-    holes = frozenset(name for name, panel in rendered if not is_baked(panel, strategy))
+    holes = frozenset(name for name, panel in rendered if not is_baked(panel, page_names))
     baked = tuple(name for name, _ in rendered if name not in holes)
-    backends = frozenset(panel.cache.backend for name, panel in rendered if name in baked)  # type: ignore[union-attr]
-    return holes, baked, backends
+    backends = {panel.cache.backend for name, panel in rendered if name in baked}  # type: ignore[union-attr]
+    return holes, baked, tuple(sorted(backends, key=str))  # type: ignore[arg-type]
+
+
+class UnstableArguments(ValueError):
+    """``as_view()`` arguments that have no description stable across processes."""
+
+
+def _stable(value: Any) -> str:
+    # The same in every process for the same code: it goes into shared cache keys.
+    if value is None or isinstance(value, str | bytes | int | float | bool):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(map(_stable, value)) + "]"
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(map(_stable, value))) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_stable(k)}:{_stable(v)}" for k, v in value.items())) + "}"
+    if inspect.isclass(value) or inspect.isroutine(value):
+        line = getattr(getattr(value, "__code__", None), "co_firstlineno", "")
+        return f"{value.__module__}.{value.__qualname__}@{line}"
+    if isinstance(value, Panel):
+        panel = (value.source.describe(), value.cache, value.condition, value.defer, value.context)
+        return "Panel" + _stable(panel)
+    if isinstance(value, PanelCacheBackend):
+        strategy = (type(value), value.timeout, value.backend, value.stale_ttl, value.varies_on)
+        return "Cache" + _stable(strategy)
+    text = repr(value)
+    if " at 0x" in text:
+        raise UnstableArguments(text)
+    return text
+
+
+def arguments_part(initkwargs: Mapping[str, Any]) -> str:
+    """Return the digest of a view's ``as_view()`` arguments ("" when there are none).
+
+    Raise :class:`UnstableArguments` when one cannot be described the same way in
+    every process.
+    """
+    if not initkwargs:
+        return ""
+    return hashlib.sha256(_stable(dict(initkwargs)).encode()).hexdigest()[:16]
+
+
+def _escape(vary: str) -> str:
+    # The separators below appear in the strategy's part only escaped, so a path that
+    # holds "?" can never be taken for a path plus a query.
+    return vary.replace("%", "%25").replace("?", "%3F").replace("#", "%23").replace("@", "%40")
 
 
 def page_key(view: LayoutMixin, strategy: PanelCacheBackend) -> str:
-    """Return the cache key of this view's page for its request."""
-    request = view.request  # type: ignore[attr-defined]
+    """Return the cache key of this view's page for its request:
+    ``layouts:page:{view}[:{vary}[@{language}][#{arguments}][?{query}]]``."""
+    request: HttpRequest = view.request  # type: ignore[attr-defined]
     name = name_part(f"{type(view).__module__}.{type(view).__qualname__}")
-    vary = strategy.get_vary(request)
+    vary = _escape(strategy.get_vary(request))
+    if conf.locale_middleware_installed():
+        vary += "@" + (translation.get_language() or "")
+    arguments = arguments_part(view.layout_initkwargs)
+    if arguments:
+        vary += "#" + arguments
     query = request.META.get("QUERY_STRING", "")
     if query and not view.page_cache_ignore_query:
-        vary = f"{vary}?{query}"
-    vary = with_language(vary)
+        vary += "?" + query
     return f"{PAGE_PREFIX}{name}:{vary_part(name, vary)}" if vary else PAGE_PREFIX + name
 
 
 class PagePlan:
-    """Which panels of one page are baked and which are holes, and where it is stored."""
+    """How the page of one request is cached: its key, its baked panels and its holes."""
 
-    def __init__(self, view: LayoutMixin, panels: Mapping[str, Panel | None]):
+    def __init__(self, view: LayoutMixin, strategy: PanelCacheBackend, panels: Mapping[str, Panel]):
         self.view = view
-        self.strategy: PanelCacheBackend = view.get_page_cache()  # type: ignore[assignment]
-        self.panels = {name: panel for name, panel in panels.items() if panel is not None}
-        self.holes, baked, backends = split(self.strategy, tuple(self.panels.items()))
-        self.baked = {name: self.panels[name] for name in baked}
-        self.alias = alias_of(self.strategy)
-        self._key: str | None = None
+        self.request: HttpRequest = view.request  # type: ignore[attr-defined]
+        self.strategy = strategy
+        self.names = key_names(strategy, view.page_cache_ignore_query)
+        self.holes, self.baked, backends = split(self.names, tuple(panels.items()))
         default = conf.get("CACHE_BACKEND")
         self.epoch_aliases = sorted({backend or default for backend in backends})
+        self.alias = alias_of(strategy)
+        self.key = ""
+        self.epochs: tuple[tuple[str, str | None], ...] = ()
 
-    @property
-    def key(self) -> str:
-        """The page's cache key for this request (the lookup's, once it checked it)."""
-        if self._key is None:
-            self._key = page_key(self.view, self.strategy)
-        return self._key
-
-    def lookup(self) -> tuple[PageEntry | None, PageCache]:
-        """Read the page, its epochs and its holes: one ``get_many`` per alias.
-
-        Only when an epoch changed since the page was stored are its baked panels
-        checked one by one, in a second read.
-        """
-        page_cache = PageCache()
-        holes = {name: self.panels[name] for name in self.holes}
-        request = self.view.request  # type: ignore[attr-defined]
-        page_cache.add_panels(holes, request)
-        with identity.trusting(request):  # a per-user page key is checked with the holes'
-            self._key = page_key(self.view, self.strategy)
-        page_cache.extra[self.alias].append(self.key)
+    def add_to(self, lookup: PageCache) -> None:
+        """Have ``lookup`` read the page and the epochs of its baked panels' aliases."""
+        with identity.trusting(self.request):  # a per-user page key is checked with the rest
+            self.key = page_key(self.view, self.strategy)
+        lookup.extra[self.alias].append(self.key)
         for alias in self.epoch_aliases:
-            page_cache.extra[alias].append(EPOCH_KEY)
-        page_cache.lookup()
-        if identity.refuted(request):
-            self._key = None  # keyed for a user this is not: build the page afresh
-            return None, page_cache
-        epochs = tuple(
-            (alias, page_cache.found_extra.get((alias, EPOCH_KEY))) for alias in self.epoch_aliases
-        )
+            lookup.extra[alias].append(EPOCH_KEY)
+
+    def found(self, lookup: PageCache) -> PageEntry | None:
+        """Return the stored page ``lookup`` found, if it may still be served."""
+        if identity.refuted(self.request):
+            # Keyed for a user this is not: build the page afresh, for the real visitor.
+            self.key = page_key(self.view, self.strategy)
+            return None
         # The page built on a miss records these: read before its panels, they are
         # never newer than what it bakes in.
-        self.view._layouts_epochs = epochs  # type: ignore[attr-defined]
-        entry = self._unpacked(page_cache.found_extra.get((self.alias, self.key)))
-        if entry is None or (entry.epochs == epochs and None not in dict(epochs).values()):
-            return entry, page_cache
-        if not self._baked_unchanged(entry):
-            return None, page_cache  # a baked panel was invalidated, or the panels changed
-        self._write(replace(entry, epochs=settle(epochs)))
-        return entry, page_cache
+        self.epochs = tuple(
+            (alias, lookup.found_extra.get((alias, EPOCH_KEY))) for alias in self.epoch_aliases
+        )
+        entry = self._unpacked(lookup.found_extra.get((self.alias, self.key)))
+        if entry is None:
+            return None
+        if entry.epochs == self.epochs and None not in dict(self.epochs).values():
+            return entry
+        if self._baked_now(lookup) != entry.baked:
+            return None  # a baked panel was invalidated, or the panels changed
+        self._write(replace(entry, epochs=settle(self.epochs)))
+        return entry
+
+    def _baked_now(self, lookup: PageCache) -> tuple[tuple[str, str, str], ...]:
+        slots = lookup.slots
+        return tuple(
+            (name, slots[name].generation or "", fingerprint(slots[name].raw))
+            if name in slots
+            else (name, "", "")  # its key could not be made: it cannot be the same
+            for name in self.baked
+        )
 
     def _unpacked(self, value: Any) -> PageEntry | None:
         if value is None:
@@ -161,61 +214,46 @@ class PagePlan:
             return None
         return entry if time.time() < entry.fresh_until else None
 
-    def _baked_unchanged(self, entry: PageEntry) -> bool:
-        # The baked panels' entries and generations, read as any page reads its panels
-        # (keyed under the session's claim, which the lookup just made has checked).
-        page_cache = PageCache()
-        page_cache.add_panels(self.baked, self.view.request)  # type: ignore[attr-defined]
-        page_cache.lookup()
-        slots = page_cache.slots
-        current = tuple(
-            (name, slots[name].generation or "", fingerprint(slots[name].raw))
-            if name in slots
-            else (name, "", "")  # its key could not be made: it cannot be the same
-            for name in self.baked
-        )
-        return current == entry.baked
-
     def store(
-        self, assembled: Assembled, response: HttpResponse, html: str, content_reads: set[str]
-    ) -> None:
-        """Store the page built for this request, if all of it may be shared, and give
-        the response the page's headers."""
-        request = self.view.request  # type: ignore[attr-defined]
-        outcomes = {outcome.name: outcome for outcome in assembled.outcomes}
-        lifetime = self.strategy.timeout
+        self,
+        response: HttpResponse,
+        stored: str,
+        stored_items: list[tuple[str, Any]],
+        outcomes: Mapping[str, PanelOutcome],
+        reads: Collection[str],
+    ) -> float | None:
+        """Store the page built for this request if all of it may be shared; return until
+        when it is fresh (None: not stored)."""
         now = time.time()
+        lifetime = self.strategy.timeout
         # The page is fresh no longer than the baked panels in it: it never needs to
         # read them to notice one expired.
         fresh_until = min(
             [now + lifetime if lifetime is not None else float("inf")]
             + [outcomes[name].fresh_until or now for name in self.baked if name in outcomes]
         )
-        personal = is_personal(assembled.holes.values())
-        if response.status_code != 200 or fresh_until <= now:
-            return
-        if not self._shareable(outcomes, content_reads):
-            return
-        add_headers(response, html, now, fresh_until, personal)
+        if response.status_code != 200 or response.cookies or fresh_until <= now:
+            return None  # a cookie set for one visitor would reach none of the others
+        if not self._shareable(outcomes, reads):
+            return None
         baked = tuple(
             (name, outcomes[name].generation or "", outcomes[name].fingerprint)
             for name in self.baked
         )
-        seen = getattr(self.view, "_layouts_epochs", ())
         entry = PageEntry(
-            for_storage(assembled.stored, request),
-            tuple(assembled.stored_items),
+            for_storage(stored, self.request),
+            tuple(stored_items),
             baked,
             # Epochs not read before the panels (no lookup ran) are left out: the page
             # then checks its panels once, on its first hit.
-            settle(seen) if seen else (),
+            settle(self.epochs) if self.epochs else (),
             now,
             fresh_until,
             response.get("Content-Type", ""),
             response.get("Vary", ""),
-            personal,
         )
         self._write(entry)
+        return fresh_until
 
     def _write(self, entry: PageEntry) -> None:
         try:
@@ -226,81 +264,54 @@ class PagePlan:
         remaining = entry.fresh_until - time.time()
         set_many(self.alias, {self.key: data}, None if remaining == float("inf") else remaining)
 
-    def _shareable(self, outcomes: Mapping[str, PanelOutcome], content_reads: set[str]) -> bool:
-        from .leaks import may_store
-
+    def _shareable(self, outcomes: Mapping[str, PanelOutcome], reads: Collection[str]) -> bool:
         for name in self.baked:
             outcome = outcomes.get(name)
             if outcome is None or outcome.failed or not (outcome.from_cache or outcome.stored):
                 return False  # an error, or a panel its own cache refused, is not baked in
-        return may_store(f"page of {type(self.view).__name__}", self.strategy, content_reads)
+        label = f"page of {type(self.view).__name__}"
+        return may_store(label, self.strategy, reads, also=self.names)
 
 
-def is_personal(holes: Any) -> bool:
-    """Return whether any filled hole depends on who is asking."""
-    return any(outcome.varies_on & PERSONAL for outcome in holes)
+_warned: set[tuple[type, str]] = set()
 
 
-def serve_cached(view: LayoutMixin) -> HttpResponse | None:
-    """Return the page from the cache with its holes filled, or None on a miss."""
-    request: HttpRequest = view.request  # type: ignore[attr-defined]
-    try:
-        # On a hit the view's get() never runs: hooks that need what it sets (such as
-        # self.object) cannot work here, and the page is rendered as usual instead.
-        plan = PagePlan(view, view.get_panels())
-        layout = view.get_layout()(view)
-        layout_context = freeze({**layout.get_layout_context(request), **view.get_layout_context()})
-    except Exception as exc:
-        needs_get(view, exc)
-        return None
-    entry, page_cache = plan.lookup()
-    if entry is None:
-        return None
-    renderer = PanelRenderer(request, layout_context, layout.error_template)
-    holes = renderer.render_all({name: plan.panels[name] for name in plan.holes}, page_cache)
-    html = serve(
-        for_serving(entry.html, request), list(entry.queue_items), holes, layout.queues, request
-    )
-    response = HttpResponse(html, content_type=entry.content_type or None)
-    if entry.vary:
-        headers.add_vary(response, [v.strip() for v in entry.vary.split(",")])
-    headers.apply(response, holes.values())
-    deferred = {name: panel for name, panel in plan.panels.items() if panel.defer}
-    report.add_others(request, plan.baked, "baked")
-    report.add_others(request, deferred, "deferred")
-    timing.apply(response, holes.values(), holes=plan.holes, deferred=deferred, page="hit")
-    add_headers(response, html, entry.created, entry.fresh_until, is_personal(holes.values()))
-    return not_modified(response, request)
-
-
-_warned: set[type] = set()
-
-
-def needs_get(view: LayoutMixin, exc: Exception) -> None:
-    """Warn, once per view class, that its hooks cannot run on a page-cache hit."""
-    if type(view) in _warned:
+def not_cached(view: LayoutMixin, why: str, exc: Exception) -> None:
+    """Warn, once per view class and reason, that a page is rendered instead of cached."""
+    if (type(view), why) in _warned:
         return
-    _warned.add(type(view))
+    _warned.add((type(view), why))
     logger.warning(
-        "%s has page_cache, but get_panels(), get_layout() or get_layout_context() failed "
-        "without the view's get() (%s: %s); its pages are rendered on every request. Make "
-        "those hooks work from self.request and self.kwargs alone.",
+        "%s has page_cache, but %s (%s: %s); its pages are rendered on every request.",
         type(view).__name__,
+        why,
         type(exc).__name__,
         exc,
     )
 
 
+NEEDS_GET = (
+    "get_panels(), get_layout() or get_layout_context() failed without the view's get(). "
+    "Make those hooks work from self.request and self.kwargs alone"
+)
+UNSTABLE = "its as_view() arguments cannot be part of a page key"
+
+
 def add_headers(
-    response: HttpResponse, html: str, created: float, fresh_until: float, personal: bool
+    response: HttpResponse,
+    html: str,
+    created: float,
+    fresh_until: float,
+    depends_on: Collection[str],
 ) -> None:
-    """Add Age, ETag and Cache-Control (private when a hole is personal) to a page."""
+    """Add Age, ETag, Vary and Cache-Control (private when the page depends on the visitor)
+    to a page that may be cached, which depends on ``depends_on``."""
     now = time.time()
     response["Age"] = str(max(0, int(now - created)))
     response["ETag"] = '"' + hashlib.blake2b(html.encode(), digest_size=16).hexdigest() + '"'
-    if personal:
+    headers.add_vary(response, headers.vary_for(depends_on))
+    if PERSONAL & set(depends_on):
         headers.add_cache_control(response, private=True)
-        headers.add_vary(response, ["Cookie"])
     elif fresh_until != float("inf"):
         remaining = max(0, int(fresh_until - now))
         headers.add_cache_control(response, max_age=remaining)

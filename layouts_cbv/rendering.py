@@ -1,6 +1,7 @@
 """Render a page's panels on cloned requests.
 
-Cached panels come from one lookup. A missing entry is rendered by one request in the
+Cached panels come from the page's one lookup (:class:`~layouts_cbv.cache.store.PageCache`,
+made by the pipeline before anything renders). A missing entry is rendered by one request in the
 whole cluster (the one that takes its lock) while the others wait briefly for it; a
 stale one is served while a background thread refreshes it. Sync panels render in
 turn, async ones concurrently.
@@ -20,7 +21,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from . import conf, report, signals
+from . import signals
 from .cache import refresh
 from .cache.entry import Entry
 from .cache.store import (
@@ -33,13 +34,15 @@ from .cache.store import (
     release,
     write_one,
 )
+from .cache.variation import variation_of
 from .clone import clone_for_panel
 from .errors import condition_failed, panel_failed
-from .leaks import Reads, UnsafeVary, may_store, track
+from .leaks import UnsafeVary, may_store
 from .panel import Panel
 from .placeholders import for_serving, for_storage
 from .queues import get_collector
 from .sources import PanelHeaders, headers_of, needs_render, to_html
+from .tracking import Reads
 
 logger = logging.getLogger("layouts_cbv")
 
@@ -56,12 +59,13 @@ class PanelOutcome:
     state: str = "miss"  # fresh, early, stale, waited or miss
     cost: float = 0.0
     headers: PanelHeaders = field(default_factory=PanelHeaders)
-    reads: frozenset[str] = frozenset()  # what the render read: "user", "session"
+    reads: frozenset[str] = frozenset()  # what the render read (see layouts_cbv.tracking)
     stored: bool = False  # rendered here and written to the cache
     generation: str | None = None  # of its cache entry, when it has one
     raw: bytes | None = None  # its cache entry as stored, when it has one
     fresh_until: float | None = None  # of its cache entry, when it has one
-    varies_on: frozenset[str] = frozenset()  # what the page's copy of it depends on
+    key: str = ""  # of its cache entry, when it is cached
+    depends_on: frozenset[str] = frozenset()  # what this copy of it may depend on
 
     @property
     def from_cache(self) -> bool:
@@ -96,12 +100,10 @@ class _Job:
     def _prepare(self) -> None:
         # Made on first use: a panel served from the cache never needs a clone.
         if self._clone is None:
-            self._clone = clone_for_panel(self.request, self.layout_context)
-            self._reads = track(self._clone, self.request)
+            self._clone, self._reads = clone_for_panel(self.request, self.layout_context)
 
-    def varies_on(self, outcome: PanelOutcome) -> frozenset[str]:
-        strategy = self.panel.cache
-        declared = strategy.varies_on if strategy is not None else frozenset()
+    def depends_on(self, outcome: PanelOutcome) -> frozenset[str]:
+        declared = variation_of(self.panel.cache).depends_on
         return declared | self.condition_reads | outcome.reads
 
 
@@ -116,18 +118,17 @@ class PanelRenderer:
         self.error_template = error_template
 
     def render_all(
-        self, panels: Mapping[str, Panel], prefetched: PageCache | None = None
+        self, panels: Mapping[str, Panel], page_cache: PageCache | None
     ) -> dict[str, PanelOutcome]:
         """Return the outcome of every panel, in declaration order (``skipped`` when its
         condition is false).
 
-        ``prefetched`` is a lookup already made for these panels (with a cached page).
+        ``page_cache`` is the lookup the pipeline made for the page (None: caching off).
         """
         all_jobs = self._jobs(panels)
         shown = [self._condition_holds(job) for job in all_jobs]
         jobs = [job for job, show in zip(all_jobs, shown, strict=True) if show]
         skipped = [job for job, show in zip(all_jobs, shown, strict=True) if not show]
-        page_cache = prefetched if prefetched is not None else self._lookup(jobs)
         if page_cache is None:
             outcomes = self._render(jobs)
         else:
@@ -138,13 +139,11 @@ class PanelRenderer:
         )
         for job in all_jobs:
             outcome = outcomes[job.name]
-            outcome.varies_on = job.varies_on(outcome)
+            outcome.depends_on = job.depends_on(outcome)
             slot = page_cache.slots.get(job.name) if page_cache is not None else None
             if slot is not None:
-                outcome.generation = slot.generation
+                outcome.key, outcome.generation = slot.key, slot.generation
                 outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
-            if not outcome.skipped:
-                report.add(self.request, outcome, job.panel, slot.key if slot else "")
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
@@ -167,16 +166,6 @@ class PanelRenderer:
             # varies on; it does not make the panel's own output personal.
             job.condition_reads = frozenset(job.reads.found)
             job.reads.found.clear()
-
-    def _lookup(self, jobs: list[_Job]) -> PageCache | None:
-        if not conf.get("CACHE_ENABLED"):
-            return None
-        page_cache = PageCache()
-        page_cache.add_panels({job.name: job.panel for job in jobs}, self.request)
-        if not page_cache.slots:
-            return None
-        page_cache.lookup()
-        return page_cache
 
     def _render_cached(self, jobs: list[_Job], page_cache: PageCache) -> dict[str, PanelOutcome]:
         now = time.time()
@@ -257,9 +246,8 @@ class PanelRenderer:
 
     def _refresh_later(self, job: _Job, slot: Slot) -> None:
         # A clone of its own: the page's clone may still be read while the thread runs.
-        clone = clone_for_panel(self.request, self.layout_context)
-        reads = track(clone, self.request)
         refresh_func = job.panel.cache.refresh_func if job.panel.cache else None
+        clone, reads = clone_for_panel(self.request, self.layout_context)
 
         def work() -> None:
             started = time.perf_counter()
@@ -356,7 +344,7 @@ def storable(name: str, panel: Panel, reads: frozenset[str], headers: PanelHeade
     """Return whether a freshly rendered panel may go into the cache."""
     if "no-store" in headers.cache_control.lower():
         return False
-    return may_store(name, panel.cache, reads)  # type: ignore[arg-type]
+    return may_store(f"Panel {name!r}", panel.cache, reads)  # type: ignore[arg-type]
 
 
 def _copy_csrf_state(clone: HttpRequest, request: HttpRequest) -> None:

@@ -1,63 +1,71 @@
-"""What each panel of a request did, kept on the request for tools to show.
+"""One account of a page's panels, kept on the request for tools to show.
 
-The django-debug-toolbar panel (:mod:`layouts_cbv.contrib.debug_toolbar`) reads it;
-anything else may too, through :func:`records`.
+The pipeline records every panel of the page once, whichever way the page was built
+(rendered, served from the page cache, a deferred panel's own request). The
+``Server-Timing`` header (:mod:`layouts_cbv.timing`) and the django-debug-toolbar
+panel (:mod:`layouts_cbv.contrib.debug_toolbar`) tell that same account; anything
+else may read it through :func:`records`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
-from .leaks import allowed_reads, suggest
+from .leaks import suggest, unsafe_reads
+from .tracking import describe
 
 if TYPE_CHECKING:
     from .panel import Panel
     from .rendering import PanelOutcome
 
 ATTR = "_layouts_cbv_report"
+HOLE, BAKED, DEFERRED = "hole", "baked", "deferred"
+
+
+@dataclass
+class Account:
+    """One panel of the page: its outcome when it was rendered or served here, and its role."""
+
+    name: str
+    panel: Panel
+    outcome: PanelOutcome | None = None
+    role: str = ""  # "hole" or "baked" on a page-cache hit, "deferred"; "" otherwise
+    key: str = ""  # of its cache entry, when it is cached
+
+    @property
+    def state(self) -> str:
+        """How the panel was served: fresh, stale, early, waited, miss, error, baked, deferred."""
+        if self.outcome is None:
+            return self.role
+        return "error" if self.outcome.failed else self.outcome.state
+
+
+def record(request: HttpRequest, accounts: Iterable[Account]) -> None:
+    """Keep the account of ``request``'s panels (described only when read)."""
+    vars(request).setdefault(ATTR, []).extend(accounts)
 
 
 def records(request: HttpRequest) -> list[dict[str, Any]]:
     """Return one dict per panel rendered or served for ``request``, in order."""
-    return [_describe(*noted) for noted in vars(request).get(ATTR, [])]
+    return [_describe(account) for account in vars(request).get(ATTR, [])]
 
 
-def add(request: HttpRequest, outcome: PanelOutcome, panel: Panel, key: str = "") -> None:
-    """Record what ``outcome`` says about one panel."""
-    # Kept as it is: most requests are never reported on, so describing waits for records().
-    vars(request).setdefault(ATTR, []).append((outcome.name, panel, outcome, key, ""))
-
-
-def add_others(request: HttpRequest, panels: Mapping[str, Panel], state: str) -> None:
-    """Record panels that were not rendered here (baked into a cached page, deferred)."""
-    noted = vars(request).setdefault(ATTR, [])
-    noted += [(name, panel, None, "", state) for name, panel in panels.items()]
-
-
-def _describe(
-    name: str, panel: Panel, outcome: PanelOutcome | None, key: str, state: str
-) -> dict[str, Any]:
-    described = {
-        "name": name,
-        "source": panel.source.describe(),
-        "strategy": strategy_of(panel),
-        "key": key,
-        "state": state,
-        "ms": 0.0,
-        "queue": [],
-        "warning": "",
+def _describe(account: Account) -> dict[str, Any]:
+    outcome = account.outcome
+    return {
+        "name": account.name,
+        "source": account.panel.source.describe(),
+        "strategy": strategy_of(account.panel),
+        "key": account.key,
+        "state": account.state,
+        "ms": round(outcome.cost * 1000, 2) if outcome and not outcome.from_cache else 0.0,
+        "queue": [f"{queue}: {item}" for queue, item in outcome.queue_items] if outcome else [],
+        "warning": warning(account.panel, outcome) if outcome is not None else "",
     }
-    if outcome is not None:
-        described.update(
-            state="error" if outcome.failed else outcome.state,
-            ms=round(0.0 if outcome.from_cache else outcome.cost * 1000, 2),
-            queue=[f"{queue}: {item}" for queue, item in outcome.queue_items],
-            warning=warning(panel, outcome),
-        )
-    return described
 
 
 def strategy_of(panel: Panel) -> str:
@@ -70,10 +78,8 @@ def strategy_of(panel: Panel) -> str:
 def warning(panel: Panel, outcome: PanelOutcome) -> str:
     if panel.cache is None or outcome.from_cache:
         return ""
-    unsafe = sorted(set(outcome.reads) - allowed_reads(panel.cache))
+    unsafe = unsafe_reads(panel.cache, outcome.reads)
     if not unsafe:
         return ""
-    return (
-        f"read request.{' and request.'.join(unsafe)}: not stored; "
-        f"use {suggest(panel.cache, unsafe)}"
-    )
+    read = " and ".join(describe(what) for what in unsafe)
+    return f"read {read}: not stored; {suggest(panel.cache, unsafe)}"

@@ -5,7 +5,8 @@
     clone), ``duration`` (seconds), ``html``.
 ``panel_cache_hit``
     A cached panel was served from its entry. Arguments: ``name``, ``panel``,
-    ``request``, ``key``, ``state`` (``"fresh"``, ``"stale"``, ``"early"`` or ``"waited"``).
+    ``request``, ``key``, ``state`` (``"fresh"``, ``"stale"``, ``"early"``, ``"waited"``,
+    or ``"baked"`` for a panel served inside a page from the page cache).
 ``panel_cache_miss``
     A cached panel had no usable entry. Arguments: ``name``, ``panel``, ``request``,
     ``key``.

@@ -1,64 +1,85 @@
-"""The endpoint deferred panels are fetched from (``layouts_cbv.urls``)."""
+"""The endpoint deferred panels are fetched from (``layouts_cbv.urls``).
+
+It checks like the page: the reference names a page, which is resolved through the
+URLconf and its view called for the visitor (its decorators, access mixins and object
+lookup run as for the page, so the visitor gets the page's own 302, 403 or 404), and
+the page's pipeline then renders only the one panel.
+"""
 
 from __future__ import annotations
 
 import copy
+import logging
 
+from asgiref.sync import async_to_sync
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.utils.cache import patch_cache_control
-from django.utils.module_loading import import_string
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, QueryDict
+from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_GET
 
-from . import deferred, headers
-from .clone import freeze
-from .markers import fill_queues, marker
+from .deferred import BadReference, Reference, view_path
 from .mixins import LayoutMixin
-from .queues import QueueCollector
-from .rendering import PanelRenderer
+from .pipeline import DEFERRED_PANEL
+from .response import LayoutResponse
+
+logger = logging.getLogger("layouts_cbv")
 
 BAD_REFERENCE = "This panel reference is not valid, or has expired."
 
 
 @require_GET
-def deferred_panel(request: HttpRequest) -> HttpResponse:
+def deferred_panel(request: HttpRequest) -> HttpResponseBase:
     """Render one deferred panel for the visitor, from a signed reference to its page."""
     try:
-        payload = deferred.load(request.GET["ref"])
-        view_class = import_string(payload["view"])
-    except (KeyError, ImportError, signing.BadSignature):
-        return HttpResponseBadRequest(BAD_REFERENCE)
-    if not (isinstance(view_class, type) and issubclass(view_class, LayoutMixin)):
-        return HttpResponseBadRequest(BAD_REFERENCE)
-    view = view_class()
-    view.setup(page_request(request, payload), *payload["args"], **payload["kwargs"])
-    panel = view.get_panels().get(payload["panel"])
-    if panel is None or not panel.defer:
-        return HttpResponseBadRequest(BAD_REFERENCE)
-    return render_panel(view, payload["panel"], panel)
-
-
-def page_request(request: HttpRequest, payload: dict) -> HttpRequest:
-    """Return the visitor's request as if it were for the page the panel belongs to."""
-    page = copy.copy(request)
-    page.path = page.path_info = payload["path"]
-    page.META = {**request.META, "PATH_INFO": payload["path"], "QUERY_STRING": payload["query"]}
-    page.GET = QueryDict(payload["query"])
-    return page
-
-
-def render_panel(view: LayoutMixin, name: str, panel) -> HttpResponse:
-    request = view.request  # type: ignore[attr-defined]
-    layout = view.get_layout()(view)
-    layout_context = freeze({**layout.get_layout_context(request), **view.get_layout_context()})
-    renderer = PanelRenderer(request, layout_context, layout.error_template)
-    outcome = renderer.render_all({name: panel})[name]
-    # The panel's scripts and styles come with it: the page has already been rendered.
-    collector = QueueCollector()
-    collector.extend(outcome.queue_items)
-    queued = "".join(marker(queue) for queue in collector.names())
-    body = fill_queues(outcome.html + queued, collector, layout.queues, request)
-    response = HttpResponse(body)
-    headers.apply(response, [outcome])
-    patch_cache_control(response, private=True)
+        reference = Reference.load(request.GET["ref"])
+        page = page_request(request, reference)
+        match = resolve(page.path_info)
+    except (KeyError, signing.BadSignature, BadReference, Resolver404) as exc:
+        return refused(exc)
+    view_class = getattr(match.func, "view_class", None)
+    if not (
+        isinstance(view_class, type)
+        and issubclass(view_class, LayoutMixin)
+        and view_path(view_class) == reference.view
+        and reference.matches(match.args, match.kwargs)
+    ):
+        return refused(BadReference(f"{reference.path} is not the page of {reference.view}"))
+    page.resolver_match = match
+    response = match.func(page, *match.args, **match.kwargs)
+    if not isinstance(response, HttpResponseBase):
+        response = async_to_sync(_awaited)(response)  # an async view
+    if not isinstance(response, LayoutResponse):
+        # The page's own answer to this visitor: a redirect to log in, 403, 404.
+        return response if response.status_code != 200 else refused(BadReference("no layout"))
+    try:
+        response.render()
+    except BadReference as exc:
+        return refused(exc)
     return response
+
+
+async def _awaited(coroutine):  # type: ignore[no-untyped-def]
+    return await coroutine
+
+
+def refused(reason: Exception) -> HttpResponseBadRequest:
+    """Answer a bad reference with 400, logging why (a visitor's error, no traceback)."""
+    logger.warning("Refused a deferred panel reference: %s", reason)
+    return HttpResponseBadRequest(BAD_REFERENCE)
+
+
+def page_request(request: HttpRequest, reference: Reference) -> HttpRequest:
+    """Return the visitor's request as a GET of the page the panel belongs to."""
+    script_name = request.path.removesuffix(request.path_info)
+    if not reference.path.startswith(script_name):
+        raise BadReference(f"{reference.path} is outside this site")
+    page = copy.copy(request)
+    page.path = reference.path
+    page.path_info = "/" + reference.path.removeprefix(script_name).lstrip("/")
+    page.META = {**request.META, "PATH_INFO": page.path_info, "QUERY_STRING": reference.query}
+    vars(page).pop("headers", None)  # made again from the page's META
+    if "environ" in vars(page):
+        page.environ = page.META  # type: ignore[attr-defined]
+    page.GET = QueryDict(reference.query)
+    vars(page)[DEFERRED_PANEL] = reference.panel
+    return page

@@ -47,11 +47,18 @@ def test_one_entry_per_panel_with_how_it_was_served(settings, client):
     assert timings(client.get("/view/")) == {"panel-cached": "hit", "panel-plain": "miss"}
 
 
-def test_page_cache_hits_name_holes_and_deferred_panels(settings, client):
+def test_page_cache_hits_name_baked_panels_holes_and_deferred_panels(settings, client):
     settings.LAYOUTS_CBV = {"SERVER_TIMING": True}
-    assert timings(client.get("/paged/"))["page"] == "miss"
+    assert timings(client.get("/paged/")) == {
+        "page": "miss",
+        "panel-cached": "miss",
+        "panel-plain": "miss",
+        "panel-mine": "miss",
+        "panel-later": "deferred",
+    }
     assert timings(client.get("/paged/")) == {
         "page": "hit",
+        "panel-cached": "baked",
         "panel-plain": "hole",
         "panel-mine": "hole",
         "panel-later": "deferred",

@@ -13,7 +13,7 @@ from typing import Any
 
 MAGIC = "layouts_cbv"
 # Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 5
+FORMAT = 6
 
 
 class BadEntry(ValueError):
@@ -54,7 +54,6 @@ class PageEntry:
     fresh_until: float
     content_type: str
     vary: str  # the page's Vary header when it was built
-    personal: bool  # a hole depends on the visitor: the page is private downstream
 
 
 def _fields(cls: type) -> tuple[str, ...]:

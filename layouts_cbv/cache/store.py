@@ -29,19 +29,45 @@ if TYPE_CHECKING:
 logger = logging.getLogger("layouts_cbv")
 
 
+_UNREAD: Any = object()
+
+
 @dataclass
 class Slot:
-    """One cached panel of one page: where its entry lives and what was found there."""
+    """One cached panel of one page: where its entry lives and what was found there.
+
+    The entry is unpacked only when asked for: a page served whole reads the entries
+    of its baked panels with its own, but never needs them while nothing changed.
+    """
 
     name: str
     strategy: PanelCacheBackend
     key: str
     alias: str
     generation: str | None = None
-    entry: Entry | None = None
+    raw: Any = None  # what the cache holds under the key, as stored
     claimed: bool = False
-    raw: bytes | None = None  # the entry as stored, for pages that bake it in
-    fresh_until: float | None = None  # of the entry found or stored, for pages that bake it
+    stored_until: float | None = None  # fresh-until of the entry this request stored
+    _entry: Any = _UNREAD
+
+    def found(self, raw: Any, generation: str | None) -> None:
+        """Take what one read found for this slot."""
+        self.raw, self.generation, self._entry = raw, generation, _UNREAD
+
+    @property
+    def entry(self) -> Entry | None:
+        """The entry found, if it is readable and of the current generation."""
+        if self._entry is _UNREAD:
+            self._entry = _valid_entry(self, self.raw)
+        return self._entry
+
+    @property
+    def fresh_until(self) -> float | None:
+        """Until when the entry found, or stored by this request, is fresh."""
+        if self.stored_until is not None:
+            return self.stored_until
+        entry = self.entry
+        return entry.fresh_until if entry is not None else None
 
 
 @dataclass
@@ -116,10 +142,7 @@ class PageCache:
         found = get_many(alias, keys)
         self.found_extra.update(((alias, key), found.get(key)) for key in extra)
         for slot in slots:
-            slot.generation = found.get(generation_key(slot.name))
-            slot.entry = _valid_entry(slot, found.get(slot.key))
-            slot.raw = found.get(slot.key) if slot.entry is not None else None
-            slot.fresh_until = slot.entry.fresh_until if slot.entry is not None else None
+            slot.found(found.get(slot.key), found.get(generation_key(slot.name)))
 
     def state(self, name: str, now: float) -> tuple[str, Entry | None]:
         """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
@@ -194,7 +217,7 @@ class PageCache:
             self._writes[(slot.alias, None)][generation_key(name)] = slot.generation
         packed = pack_for(slot, html, queue_items, cost, headers)
         if packed is not None:
-            data, stored_for, slot.fresh_until = packed
+            data, stored_for, slot.stored_until = packed
             self._writes[(slot.alias, stored_for)][slot.key] = data
             slot.raw = data
 

@@ -1,0 +1,399 @@
+"""One request of a layout view, from its handler to its response.
+
+:class:`~layouts_cbv.mixins.LayoutMixin` gives each request a :class:`Pipeline`, which
+owns the data flow. It is entered three ways, each a short caller of the same steps:
+
+``handle``
+    The view's ``get``/``head``, wrapped when the view is set up, so it runs after the
+    view's whole ``dispatch`` chain (access mixins, decorators) has accepted the
+    request, whatever the order of the mixins. With a page cache it resolves the page,
+    looks it up and serves a stored page; on a miss it runs the handler with the request
+    watched (:mod:`layouts_cbv.tracking`), so the page is stored only if nothing it was
+    built from depends on what its key does not tell apart.
+``render``
+    :class:`~layouts_cbv.response.LayoutResponse` being rendered: the content, then the
+    panels, the layout around them, the stored page, the response's headers.
+``render`` for a deferred panel
+    The panel endpoint calls the page's view for the visitor (so its checks and its
+    object lookup run as for the page) with the panel's name on the request; rendering
+    then makes only that panel.
+
+The steps, in order: :meth:`Pipeline.resolve` (the layout and the panels, once),
+:meth:`Pipeline.look_up` (one ``get_many`` per cache alias for the page, its holes and
+panels), :meth:`Pipeline.serve_stored` on a page-cache hit, :meth:`Pipeline.render_panels`,
+assembly (:mod:`layouts_cbv.assembly`), the page store (:mod:`layouts_cbv.pages`) and
+:meth:`Pipeline.finish` (headers, ``Server-Timing``, the report).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.safestring import SafeString
+
+from . import conf, deferred, headers, pages, report, signals, timing
+from .assembly import assemble, serve
+from .cache.backends import PanelCacheBackend
+from .cache.store import PageCache
+from .cache.variation import variation_of
+from .clone import freeze
+from .layout import Layout
+from .markers import fill_queues, marker
+from .panel import Panel
+from .placeholders import for_serving
+from .queues import QueueCollector, get_collector
+from .rendering import PanelOutcome, PanelRenderer
+from .report import BAKED, DEFERRED, HOLE, Account
+from .tracking import Watch
+
+if TYPE_CHECKING:
+    from .mixins import LayoutMixin
+    from .response import LayoutResponse
+
+DEFERRED_PANEL = "_layouts_deferred_panel"
+"""Request attribute the panel endpoint sets to the name of the one panel to render."""
+
+
+class Pipeline:
+    """The way of one request of a layout view through layouts_cbv."""
+
+    def __init__(self, view: LayoutMixin):
+        self.view = view
+        self.request: HttpRequest = view.request  # type: ignore[attr-defined]
+        self.deferred_name: str | None = vars(self.request).get(DEFERRED_PANEL)
+        self.strategy: PanelCacheBackend | None = None  # the page cache, when it applies
+        self.layout: Layout | None = None
+        self.panels: dict[str, Panel] = {}
+        self.page: pages.PagePlan | None = None
+        self.lookup: PageCache | None = None
+        self.looked_up = False
+        self.watch: Watch | None = None
+        self.hook_reads: set[str] = set()
+
+    # Entry: the view's handler ------------------------------------------------------
+
+    def wrap(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``handler`` (a bound ``get``) entered through this pipeline."""
+        if inspect.iscoroutinefunction(handler):
+
+            @functools.wraps(handler)
+            async def handle_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if self.page_applies():
+                    stored = await sync_to_async(self.serve_stored)()
+                    if stored is not None:
+                        return stored
+                if self.page is None:
+                    return await handler(request, *args, **kwargs)
+                self.watch = Watch(request)
+                try:
+                    response = await handler(request, *args, **kwargs)
+                except BaseException:
+                    self.stop_watching()
+                    raise
+                return self.watch_until_rendered(response)
+
+            return handle_async
+
+        @functools.wraps(handler)
+        def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if self.page_applies():
+                stored = self.serve_stored()
+                if stored is not None:
+                    return stored
+            if self.page is None:
+                return handler(request, *args, **kwargs)
+            self.watch = Watch(request)
+            try:
+                response = handler(request, *args, **kwargs)
+            except BaseException:
+                self.stop_watching()
+                raise
+            return self.watch_until_rendered(response)
+
+        return handle
+
+    def page_applies(self) -> bool:
+        """Decide whether this request may be served from, or stored in, the page cache."""
+        view, request = self.view, self.request
+        if (
+            request.method not in pages.CACHEABLE_METHODS
+            or self.deferred_name is not None
+            or not conf.get("CACHE_ENABLED")
+        ):
+            return False
+        strategy = view.get_page_cache()
+        if strategy is None or self.is_partial():
+            return False
+        try:
+            pages.arguments_part(view.layout_initkwargs)
+        except pages.UnstableArguments as exc:
+            pages.not_cached(view, pages.UNSTABLE, exc)
+            return False
+        self.strategy = strategy
+        return True
+
+    def is_partial(self) -> bool:
+        """Return whether to answer with the content alone (asked once, never watched)."""
+        if not hasattr(self, "_partial"):
+            self._partial = self.view.is_partial()
+        return self._partial
+
+    def watch_until_rendered(self, response: Any) -> Any:
+        """Keep watching while this pipeline's own response renders; stop otherwise."""
+        if getattr(response, "layout_pipeline", None) is self and not response.is_rendered:
+            response._resource_closers.append(self.stop_watching)  # never rendered: let go
+        else:
+            self.stop_watching()
+        return response
+
+    def stop_watching(self) -> None:
+        if self.watch is not None:
+            self.watch.end()
+
+    # Steps ----------------------------------------------------------------------------
+
+    def resolve(self) -> None:
+        """Resolve the layout and the panels, once per request."""
+        if self.layout is not None:
+            return
+        view = self.view
+        self.layout = view.get_layout()(view)
+        self.panels = {name: panel for name, panel in view.get_panels().items() if panel}
+        if self.strategy is not None:
+            self.page = pages.PagePlan(view, self.strategy, self.panels)
+
+    def look_up(self, panels: Mapping[str, Panel]) -> None:
+        """Read what is cached for ``panels`` and the page: one ``get_many`` per alias."""
+        if self.looked_up:
+            return
+        self.looked_up = True
+        if not conf.get("CACHE_ENABLED"):
+            return
+        lookup = PageCache()
+        lookup.add_panels(panels, self.request)
+        if self.page is not None:
+            self.page.add_to(lookup)
+        lookup.lookup()
+        self.lookup = lookup
+
+    def serve_stored(self) -> HttpResponse | None:
+        """Return the stored page with its holes filled, or None to run the view."""
+        # What the view's hooks read goes into the page as much as what its get() reads.
+        hooks = Watch(self.request)
+        try:
+            # On a hit the view's get() never runs: hooks that need what it sets (such
+            # as self.object) cannot work here, and the page is rendered instead.
+            self.resolve()
+            context = self.panel_context({})
+        except Exception as exc:
+            pages.not_cached(self.view, pages.NEEDS_GET, exc)
+            self.strategy, self.layout, self.page = None, None, None
+            return None
+        finally:
+            hooks.end()
+        self.hook_reads = hooks.reads.found
+        page = self.page
+        assert page is not None and self.layout is not None
+        self.look_up(self.rendered())
+        entry = page.found(self.lookup) if self.lookup is not None else None
+        if entry is None:
+            return None
+        outcomes = self.render_panels({name: self.panels[name] for name in page.holes}, context)
+        request = self.request
+        html = serve(
+            for_serving(entry.html, request),
+            list(entry.queue_items),
+            outcomes,
+            self.layout.queues,
+            request,
+        )
+        response = HttpResponse(html, content_type=entry.content_type or None)
+        if entry.vary:
+            headers.add_vary(response, [name.strip() for name in entry.vary.split(",")])
+        roles = {
+            **dict.fromkeys(page.holes, HOLE),
+            **dict.fromkeys(page.baked, BAKED),
+            **self.deferred_roles(),
+        }
+        self.finish(response, outcomes, roles, page="hit")
+        pages.add_headers(
+            response, html, entry.created, entry.fresh_until, self.depends_on(outcomes)
+        )
+        return pages.not_modified(response, request)
+
+    def render_panels(
+        self, panels: Mapping[str, Panel], context: Mapping[str, Any]
+    ) -> dict[str, PanelOutcome]:
+        """Render or serve ``panels`` from the lookup, each on its own clone."""
+        assert self.layout is not None
+        renderer = PanelRenderer(self.request, context, self.layout.error_template)
+        # Panels note their own reads on their clones; they are not the page's.
+        with self.watch.reads.paused() if self.watch is not None else nullcontext():
+            return renderer.render_all(panels, self.lookup)
+
+    def finish(
+        self,
+        response: HttpResponseBase,
+        outcomes: Mapping[str, PanelOutcome],
+        roles: Mapping[str, str],
+        page: str | None = None,
+    ) -> None:
+        """Give ``response`` its panels' headers, and record the page's one account."""
+        headers.apply(response, outcomes.values())
+        slots = self.lookup.slots if self.lookup is not None else {}
+        accounts = [
+            Account(
+                name,
+                panel,
+                outcomes.get(name),
+                roles.get(name, ""),
+                slots[name].key if name in slots else "",
+            )
+            for name, panel in self.panels.items()
+            if name in outcomes or name in roles
+        ]
+        for account in accounts:
+            if account.role == BAKED:
+                # Served with the page from its own cached copy: a hit, as the page tells it.
+                signals.panel_cache_hit.send(
+                    Panel,
+                    name=account.name,
+                    panel=account.panel,
+                    request=self.request,
+                    key=account.key,
+                    state=BAKED,
+                )
+        report.record(self.request, accounts)
+        timing.apply(response, accounts, page)
+
+    # Entry: the response being rendered ---------------------------------------------
+
+    def render(self, response: LayoutResponse, render_content: Callable[[], str]) -> SafeString:
+        """Return the body of ``response``: the whole page, a partial, or one deferred panel."""
+        try:
+            if self.deferred_name is not None:
+                return self.render_deferred(response)
+            return self.render_page(response, render_content)
+        finally:
+            self.stop_watching()
+
+    def render_page(
+        self, response: LayoutResponse, render_content: Callable[[], str]
+    ) -> SafeString:
+        request = self.request
+        collector = get_collector(request)
+        collector.deferred = True
+        content = SafeString(render_content())
+        self.resolve()
+        layout = self.layout
+        assert layout is not None
+        # Full pages vary on the partial headers too, or a cache could serve one for the other.
+        headers.add_vary(response, self.view.partial_vary_headers())
+        if self.is_partial():
+            return fill_queues(content, collector, layout.queues, request)
+        context = self.layout_context(response.context_data or {})
+        placeholders = {
+            name: deferred.placeholder(self.view, name, panel.defer)
+            for name, panel in self.panels.items()
+            if panel.defer
+        }
+        rendered = self.rendered()
+        self.look_up(rendered)
+        page = self.page
+        outcomes = self.render_panels(rendered, self.panel_context(context))
+        holes = page.holes if page is not None else frozenset()
+        assembled = assemble(
+            request,
+            layout,
+            self.view.get_layout_template(layout),
+            outcomes,
+            content,
+            context,
+            response.using,
+            holes,
+            placeholders,
+        )
+        # The queues and holes are filled for this visitor alone, never stored.
+        with self.watch.reads.paused() if self.watch is not None else nullcontext():
+            html = serve(
+                assembled.stored, assembled.stored_items, assembled.holes, layout.queues, request
+            )
+        self.finish(response, outcomes, self.deferred_roles(), page="miss" if page else None)
+        if page is not None and self.watch is not None:
+            reads = self.watch.reads.found | self.hook_reads
+            fresh_until = page.store(
+                response, assembled.stored, assembled.stored_items, outcomes, reads
+            )
+            if fresh_until is not None:
+                hole_outcomes = {name: outcomes[name] for name in holes if name in outcomes}
+                pages.add_headers(
+                    response, html, time.time(), fresh_until, self.depends_on(hole_outcomes)
+                )
+        return html
+
+    def render_deferred(self, response: LayoutResponse) -> SafeString:
+        """Return the one panel the panel endpoint asked for, with its scripts and styles."""
+        self.resolve()
+        assert self.layout is not None
+        name = self.deferred_name
+        panel = self.panels.get(name)  # type: ignore[arg-type]
+        if panel is None or not panel.defer:
+            raise deferred.BadReference(
+                f"{type(self.view).__name__} has no deferred panel {name!r}"
+            )
+        context = self.layout_context(response.context_data or {})
+        self.look_up({name: panel})  # type: ignore[dict-item]
+        outcomes = self.render_panels({name: panel}, context)  # type: ignore[dict-item]
+        outcome = outcomes[name]  # type: ignore[index]
+        # The panel's scripts and styles come with it: the page has already been rendered.
+        collector = QueueCollector()
+        collector.extend(outcome.queue_items)
+        queued = "".join(marker(queue) for queue in collector.names())
+        body = fill_queues(outcome.html + queued, collector, self.layout.queues, self.request)
+        self.finish(response, outcomes, {})
+        headers.add_cache_control(response, private=True)
+        return body
+
+    # Helpers ------------------------------------------------------------------------
+
+    def rendered(self) -> dict[str, Panel]:
+        """Return the panels rendered with the page: all but the deferred ones."""
+        return {name: panel for name, panel in self.panels.items() if not panel.defer}
+
+    def deferred_roles(self) -> dict[str, str]:
+        return {name: DEFERRED for name, panel in self.panels.items() if panel.defer}
+
+    def layout_context(self, context_data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Return the layout template's context: the view's, then the layout contexts."""
+        return freeze({**context_data, **self.extra_context()})
+
+    def panel_context(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Return what panels see in ``request.layout_context``.
+
+        With a page cache, only the layout contexts: a hole must render the same whether
+        the page was just built or served from the cache, where the view never ran.
+        """
+        return freeze(self.extra_context()) if self.page is not None else context
+
+    def extra_context(self) -> dict[str, Any]:
+        if not hasattr(self, "_extra_context"):
+            assert self.layout is not None
+            self._extra_context = {
+                **self.layout.get_layout_context(self.request),
+                **self.view.get_layout_context(),
+            }
+        return self._extra_context
+
+    def depends_on(self, holes: Mapping[str, PanelOutcome]) -> frozenset[str]:
+        """Return what the page as served depends on: its own key and its holes."""
+        found = set(variation_of(self.strategy).depends_on)
+        for outcome in holes.values():
+            found |= outcome.depends_on
+        return frozenset(found)
