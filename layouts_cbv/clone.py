@@ -53,3 +53,11 @@ def clone_for_panel(
     clone.layout_role = PANEL  # type: ignore[attr-defined]
     clone.layout_context = layout_context  # type: ignore[attr-defined]
     return clone, track(clone, values)
+
+
+def copy_csrf_state(clone: HttpRequest, request: HttpRequest) -> None:
+    """Give ``request`` the CSRF state a render on ``clone`` left, so the response sets the
+    visitor's CSRF cookie as Django would for a token used on the page."""
+    for key in ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"):
+        if key in clone.META:
+            request.META[key] = clone.META[key]

@@ -140,7 +140,9 @@ class LayoutMixin:
 
     def get_panels(self) -> dict[str, Panel | None]:
         """Return the page's panels: the layout's, overridden by the view's declarations."""
-        panels: dict[str, Panel | None] = dict(self._merged_for(self.get_layout()))
+        pipeline = getattr(self, "layout_pipeline", None)
+        layout = pipeline.layout_class() if pipeline is not None else self.get_layout()
+        panels: dict[str, Panel | None] = dict(self._merged_for(layout))
         # as_view(sidebar=...) sets an instance attribute; Django allows that only for
         # names the class already has, so only the view's own panel names can differ.
         for name in self._view_panels.keys() & vars(self).keys():

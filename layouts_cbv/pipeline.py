@@ -159,12 +159,18 @@ class Pipeline:
 
     # Steps ----------------------------------------------------------------------------
 
+    def layout_class(self) -> type[Layout]:
+        """Return the view's ``get_layout()``, asked once per request."""
+        if not hasattr(self, "_layout_class"):
+            self._layout_class = self.view.get_layout()
+        return self._layout_class
+
     def resolve(self) -> None:
         """Resolve the layout and the panels, once per request."""
         if self.layout is not None:
             return
         view = self.view
-        self.layout = view.get_layout()(view)
+        self.layout = self.layout_class()(view)
         self.panels = {name: panel for name, panel in view.get_panels().items() if panel}
         if self.strategy is not None:
             self.page = pages.PagePlan(view, self.strategy, self.panels)

@@ -35,7 +35,7 @@ from .cache.store import (
     write_one,
 )
 from .cache.variation import variation_of
-from .clone import clone_for_panel
+from .clone import clone_for_panel, copy_csrf_state
 from .errors import condition_failed, panel_failed
 from .leaks import UnsafeVary, may_store
 from .panel import Panel
@@ -307,7 +307,7 @@ class PanelRenderer:
             html = to_html(output)
         except Exception as exc:
             return self._failed(job, exc)
-        _copy_csrf_state(job.clone, self.request)
+        copy_csrf_state(job.clone, self.request)
         signals.panel_rendered.send(
             Panel, name=job.name, panel=job.panel, request=job.clone, duration=cost, html=html
         )
@@ -345,10 +345,3 @@ def storable(name: str, panel: Panel, reads: frozenset[str], headers: PanelHeade
     if "no-store" in headers.cache_control.lower():
         return False
     return may_store(f"Panel {name!r}", panel.cache, reads)  # type: ignore[arg-type]
-
-
-def _copy_csrf_state(clone: HttpRequest, request: HttpRequest) -> None:
-    # A panel that used {% csrf_token %} must get the page its CSRF cookie, as Django would.
-    for key in ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"):
-        if key in clone.META:
-            request.META[key] = clone.META[key]

@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, Q
 from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_GET
 
+from . import report
+from .clone import copy_csrf_state
 from .deferred import BadReference, Reference, view_path
 from .mixins import LayoutMixin
 from .pipeline import DEFERRED_PANEL
@@ -55,6 +57,7 @@ def deferred_panel(request: HttpRequest) -> HttpResponseBase:
         response.render()
     except BadReference as exc:
         return refused(exc)
+    copy_csrf_state(page, request)  # a form in the panel: the visitor's CSRF cookie
     return response
 
 
@@ -82,4 +85,6 @@ def page_request(request: HttpRequest, reference: Reference) -> HttpRequest:
         page.environ = page.META  # type: ignore[attr-defined]
     page.GET = QueryDict(reference.query)
     vars(page)[DEFERRED_PANEL] = reference.panel
+    # What the page's pipeline reports lands on the request the toolbar looks at.
+    vars(page)[report.ATTR] = vars(request).setdefault(report.ATTR, [])
     return page

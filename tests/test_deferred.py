@@ -123,3 +123,30 @@ def test_placeholder_is_baked_into_a_cached_page(client):
     assert PLACEHOLDER.search(second) and calls == []
     assert url_in(first) == url_in(second)
     assert "cart of anonymous on /cached-shop/" in client.get(url_in(second)).content.decode()
+
+
+def form_panel(request):
+    from django.shortcuts import render
+
+    return render(request, "testapp/csrf_form.html")
+
+
+class FormShop(ShopPage):
+    cart = Panel(form_panel, defer=True)
+
+
+urlpatterns.append(path("form-shop/", FormShop.as_view()))
+
+
+def test_a_form_in_a_deferred_panel_gets_a_token_for_the_visitors_csrf_cookie():
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get("/form-shop/").content.decode()
+    visitor.cookies.clear()  # fetched by a browser that has no CSRF cookie yet
+    response = visitor.get(
+        re.search(r'data-layouts-deferred="([^"]+)"', page).group(1).replace("&amp;", "&")
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert "csrftoken" in response.cookies and token
+    from django.middleware.csrf import _unmask_cipher_token
+
+    assert _unmask_cipher_token(token.group(1)) == response.cookies["csrftoken"].value
