@@ -28,7 +28,9 @@ def vary_for(depends_on: Iterable[str]) -> list[str]:
     """Return the request headers a response must vary on when it depends on ``depends_on``."""
     depends_on = frozenset(depends_on)
     names = ["Cookie"] if depends_on & PERSONAL else []
-    names += sorted(name.removeprefix(HEADER) for name in depends_on if name.startswith(HEADER))
+    names += sorted(
+        name.removeprefix(HEADER).title() for name in depends_on if name.startswith(HEADER)
+    )
     return names
 
 
