@@ -9,13 +9,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests import servers
 
@@ -76,42 +74,5 @@ def served(users: int = 0) -> Iterator[Site]:
             words for line in made.stdout.splitlines() if len(words := line.split()) == 2
         )
         author = printed.pop("author")
-        port = servers.free_port()
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sandbox.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "4",
-                "-k",
-                "gthread",
-                "--threads",
-                "8",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base)
-            yield Site(base, port, redis_server.port, author, printed)
-        finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-
-
-def _wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/", timeout=5).read()
-            return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
+        with servers.gunicorn("sandbox.wsgi", env, cwd=ROOT) as base:
+            yield Site(base, urlsplit(base).port, redis_server.port, author, printed)

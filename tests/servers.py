@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +36,16 @@ def require_binary(name: str, package: str) -> str:
         f"{name} is not installed: install it with 'apt-get install -y {package}' "
         "(make test does so by itself when run as root)"
     )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_module(name: str, extra: str = "test") -> None:
+    """Skip (fail under CI=true) when the Python module ``name`` is not installed."""
+    if importlib.util.find_spec(name) is not None:
+        return
+    message = f"{name} is not installed: pip install -e '.[{extra}]'"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
@@ -110,3 +126,59 @@ def running(server: Server):
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def gunicorn(
+    wsgi: str,
+    env: dict[str, str],
+    *,
+    cwd: Path,
+    ready_path: str = "/",
+    log: Path | None = None,
+    workers: int = 4,
+    threads: int = 8,
+) -> Iterator[str]:
+    """Serve the WSGI module ``wsgi`` with gunicorn (gthread) on a free port; yield its
+    base URL once ``ready_path`` answers, and stop it afterwards.
+
+    ``log`` receives the server's stderr (the default is this process's).
+    """
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        wsgi,
+        "-b",
+        f"{HOST}:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(open(log, "w")) if log is not None else None
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stderr=stderr)
+        try:
+            base = f"http://{HOST}:{port}"
+            _wait_for_http(base + ready_path, process)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_for_http(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer {url} (exit code {process.poll()})")
