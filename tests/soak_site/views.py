@@ -52,7 +52,8 @@ def hole(request):
 
 class SoakLayout(Layout):
     template = "soak/layout.html"
-    nav = Panel(nav, cache=cache.sitewide(60))  # baked into stored pages
+    # Baked into stored pages. Not "nav": sandbox.blog (installed) has a cached "nav".
+    soak_nav = Panel(nav, cache=cache.sitewide(60))
     hole = Panel(hole, cache=cache.per_user(60))  # a hole: filled for every visitor
 
 
