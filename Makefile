@@ -38,9 +38,10 @@ bench: $(VENV)/.test ## Run the benchmarks and write docs/benchmarks.md
 	@sh tests/ensure_system_packages.sh
 	$(PY) -m tests.benchmarks
 
-soak: $(VENV)/.test ## Serve the sandbox under gunicorn on Redis and check 20,000 requests for leaks
+soak: $(VENV)/.test ## Under gunicorn on Redis, check 20,000 requests to the sandbox and 20,000 to the soak site
 	@sh tests/ensure_system_packages.sh
 	$(PY) -m tests.soak 20000
+	$(PY) -m tests.soak_mixed 20000
 
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
 	$(PY) -m sphinx -W -b html docs docs/_build/html
