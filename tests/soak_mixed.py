@@ -262,7 +262,7 @@ def stored_pages(site: Site) -> set[str]:
 
 def refused_pages(site: Site) -> set[str]:
     """Return the views whose pages the server's log says were not stored."""
-    return set(REFUSED.findall(site.warnings()))
+    return set(REFUSED.findall(site.log_text()))
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ class Site:
     users: list[User]
     log: Path  # the server's stderr: layouts_cbv's warnings land here
 
-    def warnings(self) -> str:
+    def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
 
@@ -60,7 +60,9 @@ def served(users: int = 16, staff_every: int = 4) -> Iterator[Site]:
             text=True,
             **run,
         )
-        made_users = [User(**json.loads(line)) for line in made.stdout.splitlines()]
+        # One JSON object a line; Django may print lines of its own.
+        lines = [line for line in made.stdout.splitlines() if line.startswith("{")]
+        made_users = [User(**json.loads(line)) for line in lines]
         log = workdir / "gunicorn.log"
         wsgi = "tests.soak_site.wsgi"
         with servers.gunicorn(wsgi, env, cwd=ROOT, ready_path="/up/", log=log) as base:
