@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
 from . import signals
-from .cache import refresh
+from .cache import flight, refresh
 from .cache.entry import Entry
 from .cache.store import (
     EARLY,
@@ -31,7 +31,6 @@ from .cache.store import (
     PageCache,
     Slot,
     fingerprint,
-    release,
     write_one,
 )
 from .cache.variation import variation_of
@@ -45,6 +44,9 @@ from .sources import PanelHeaders, headers_of, needs_render, to_html
 from .tracking import Reads
 
 logger = logging.getLogger("layouts_cbv")
+
+PUBLISH_EVERY = 0.05
+"""Seconds of rendering after which the panels rendered so far are published."""
 
 
 @dataclass
@@ -184,32 +186,51 @@ class PanelRenderer:
                 signals.panel_cache_miss.send(
                     Panel, name=job.name, panel=job.panel, request=self.request, key=key
                 )
-        held = page_cache.claim(
+        claims = page_cache.claim(
             [job.name for job in missing + to_refresh if job.name in page_cache.slots]
         )
-        mine = [job for job in missing if held.get(job.name, True)]
-        outcomes.update(self._render(mine))
-        self._store(page_cache, mine, outcomes)
-        others = [job for job in missing if not held.get(job.name, True)]
+        # Render what this request holds, publishing each panel as it is done, and only
+        # then wait for what others hold: they may be waiting for these.
+        mine = [job for job in missing if claims.get(job.name) != flight.TAKEN]
+        outcomes.update(self._render_and_publish(mine, page_cache))
+        others = {job.name: job for job in missing if claims.get(job.name) == flight.TAKEN}
         if others:
-            outcomes.update(self._wait_or_render(others, page_cache))
+
+            def render_myself(names: list[str]) -> None:
+                taken = [others[name] for name in names]
+                outcomes.update(self._render_and_publish(taken, page_cache))
+
+            found = flight.wait(page_cache, list(others), render_myself)
+            outcomes.update(
+                (name, self._from_entry(others[name], entry, "waited", page_cache))
+                for name, entry in found.items()
+            )
         for job in to_refresh:
-            if held[job.name]:
+            if claims[job.name] == flight.HELD:
                 self._refresh_later(job, page_cache.hand_over(job.name))
-        page_cache.flush()
         return outcomes
 
-    def _wait_or_render(self, jobs: list[_Job], page_cache: PageCache) -> dict[str, PanelOutcome]:
-        """Wait for entries another request is rendering; render those that do not come."""
-        found = page_cache.wait_for([job.name for job in jobs])
-        outcomes = {
-            job.name: self._from_entry(job, found[job.name], "waited", page_cache)
-            for job in jobs
-            if job.name in found
-        }
-        late = [job for job in jobs if job.name not in found]
-        outcomes.update(self._render(late))
-        self._store(page_cache, late, outcomes)
+    def _render_and_publish(
+        self, jobs: list[_Job], page_cache: PageCache
+    ) -> dict[str, PanelOutcome]:
+        outcomes: dict[str, PanelOutcome] = {}
+        unpublished: list[str] = []
+        since = time.monotonic()
+
+        def done(job: _Job, outcome: PanelOutcome) -> None:
+            nonlocal since
+            outcomes[job.name] = outcome
+            self._store(page_cache, [job], outcomes)
+            unpublished.append(job.name)
+            # Fast panels go out together (one write per alias and timeout); once
+            # rendering takes a while, each goes out when done, so waiters see progress.
+            if time.monotonic() - since >= PUBLISH_EVERY:
+                page_cache.publish(unpublished)
+                unpublished.clear()
+                since = time.monotonic()
+
+        self._render(jobs, done)
+        page_cache.publish(unpublished)
         return outcomes
 
     def _from_entry(
@@ -265,19 +286,26 @@ class PanelRenderer:
             if storable(job.name, job.panel, frozenset(reads.found), headers):
                 write_one(slot, html, get_collector(clone).record, cost, headers)
             else:
-                release(slot.alias, [slot])
+                flight.drop(slot.alias, [slot])
 
         def work_or_release() -> None:
+            # Nobody waits for a refresh (the stale entry is served): a failed one just
+            # lets the next request try again.
             try:
                 work()
             except BaseException:
-                release(slot.alias, [slot])
+                flight.drop(slot.alias, [slot])
                 raise
 
         refresh.spawn(job.name, work_or_release)
 
-    def _render(self, jobs: list[_Job]) -> dict[str, PanelOutcome]:
+    def _render(
+        self, jobs: list[_Job], done: Callable[[_Job, PanelOutcome], None] | None = None
+    ) -> dict[str, PanelOutcome]:
+        """Render ``jobs``: sync ones in turn, async ones together; call ``done`` for each
+        as soon as it is rendered."""
         outcomes: dict[str, PanelOutcome] = {}
+        done = done or (lambda job, outcome: None)
         pending: list[tuple[_Job, Awaitable[Any], float]] = []
         for job in jobs:
             started = time.perf_counter()
@@ -291,6 +319,7 @@ class PanelRenderer:
                 outcomes[job.name] = self._succeeded(job, output, time.perf_counter() - started)
             except Exception as exc:
                 outcomes[job.name] = self._failed(job, exc)
+            done(job, outcomes[job.name])
         if pending:
             results = async_to_sync(_gather)([awaitable for _, awaitable, _ in pending])
             finished = time.perf_counter()
@@ -300,6 +329,7 @@ class PanelRenderer:
                     if isinstance(result, Exception)
                     else self._succeeded(job, result, finished - started)
                 )
+                done(job, outcomes[job.name])
         return outcomes
 
     def _succeeded(self, job: _Job, output: Any, cost: float) -> PanelOutcome:

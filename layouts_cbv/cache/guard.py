@@ -1,8 +1,22 @@
-"""Calls to a Django cache that survive the cache server's death.
+"""Calls to a Django cache that survive the cache server's faults, one fault at a time.
 
-Any exception is logged at WARNING and answered like a miss. After a failure the
-alias is left alone for ``BACKOFF`` seconds, so a dead or hung server costs one
-timeout per back-off period rather than one per request.
+Every call answers like a miss when it fails, and what a failure costs depends on what
+failed:
+
+* **The server cannot be reached** (refused, reset, timed out): the alias is left alone
+  for ``BACKOFF`` seconds, then one caller probes it while the others keep skipping it,
+  so a dead or hung server costs one timeout per back-off period per process, with one
+  WARNING per outage. A call that *succeeds* but takes longer than :data:`SLOW_CALL`
+  counts as a failure too: clients that swallow errors (django-redis with
+  ``IGNORE_EXCEPTIONS``) answer a hung server with a miss after every socket timeout.
+* **The server answered with an error** (Redis out of memory under ``noeviction``, a
+  command refused): logged, answered like a miss, and nothing else: reads go on.
+* **A value could not be read**: logged, and only that key is a miss (see
+  :func:`get_many`).
+
+A cache spread over several servers by its client (memcached with several
+``LOCATION``s) is never backed off as a whole: the client marks a dead node and keeps
+serving the others (see :doc:`caching`), so one node costs only the keys it holds.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.memcached import BaseMemcachedCache
 
 from .. import conf
 
@@ -22,11 +37,53 @@ logger = logging.getLogger("layouts_cbv")
 
 T = TypeVar("T")
 
+SLOW_CALL = 0.25
+"""Seconds after which a cache call that returned counts as a failure of its server."""
+
+
+class Failure:
+    """What :func:`attempt` returns when a call failed: whether the server was out of reach."""
+
+    def __init__(self, transport: bool):
+        self.transport = transport
+
+
 # alias -> monotonic time until which the alias is skipped
 _down_until: dict[str, float] = {}
-
-
 _probe_lock = threading.Lock()
+
+# Errors that come from a value rather than from the server: the server is fine.
+DATA_ERRORS = (
+    pickle.UnpicklingError,
+    EOFError,
+    ImportError,
+    AttributeError,
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+)
+# Names of the exceptions cache clients raise when the server cannot be reached
+# (redis-py, django-redis, pymemcache, Redis Cluster), besides OSError.
+_TRANSPORT_NAMES = frozenset(
+    {
+        "ConnectionError",
+        "TimeoutError",
+        "ConnectionInterrupted",
+        "MemcacheUnexpectedCloseError",
+        "BusyLoadingError",
+        "ClusterDownError",
+        "MasterDownError",
+        "MaxConnectionsError",
+    }
+)
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    """Return whether ``exc`` says the server could not be reached (not that it refused)."""
+    return isinstance(exc, OSError) or any(
+        klass.__name__ in _TRANSPORT_NAMES for klass in type(exc).__mro__
+    )
 
 
 def is_down(alias: str) -> bool:
@@ -43,12 +100,27 @@ def _may_call(alias: str) -> bool:
             return False
         # The back-off is over: this caller probes the server, and everyone else keeps
         # skipping it until the probe has answered, so a hung server gets one caller.
-        mark_down(alias)
+        _down_until[alias] = time.monotonic() + float(conf.get("BACKOFF"))
         return True
 
 
-def mark_down(alias: str) -> None:
-    _down_until[alias] = time.monotonic() + float(conf.get("BACKOFF"))
+def _went_down(alias: str, why: str) -> None:
+    with _probe_lock:
+        first = alias not in _down_until
+        _down_until[alias] = time.monotonic() + float(conf.get("BACKOFF"))
+    if first:
+        logger.warning(
+            "Cache %r %s; treating it as a miss and leaving it alone for %s seconds at a "
+            "time until it answers again.",
+            alias,
+            why,
+            conf.get("BACKOFF"),
+        )
+
+
+def _came_back(alias: str) -> None:
+    if _down_until.pop(alias, None) is not None:
+        logger.info("Cache %r answers again.", alias)
 
 
 def reset() -> None:
@@ -56,46 +128,77 @@ def reset() -> None:
     _down_until.clear()
 
 
-# Errors that come from a value rather than from the server: the server is fine.
-DATA_ERRORS = (
-    pickle.UnpicklingError,
-    EOFError,
-    ImportError,
-    AttributeError,
-    ValueError,
-    TypeError,
-    IndexError,
-    KeyError,
-)
+def is_sharded(alias: str) -> bool:
+    """Return whether the alias's client spreads keys over several servers itself."""
+    cache = caches[alias]
+    return isinstance(cache, BaseMemcachedCache) and len(cache._servers) > 1  # type: ignore[attr-defined]
+
+
+def attempt(alias: str, operation: str, fn: Callable[[Any], T]) -> T | Failure:
+    """Return ``fn(cache)`` for the cache ``alias``, or a :class:`Failure` (down included)."""
+    if not _may_call(alias):
+        return Failure(transport=True)
+    started = time.monotonic()
+    try:
+        result = fn(caches[alias])
+    except Exception as exc:
+        return _failed(alias, operation, exc)
+    elapsed = time.monotonic() - started
+    if elapsed > SLOW_CALL and not is_sharded(alias):
+        _went_down(alias, f"took {elapsed:.2f} s to answer {operation}")
+    else:
+        _came_back(alias)
+    return result
 
 
 def call(alias: str, operation: str, default: T, fn: Callable[[Any], T]) -> T:
     """Return ``fn(cache)`` for the cache ``alias``, or ``default`` when it fails or is down."""
-    if not _may_call(alias):
-        return default
-    try:
-        result = fn(caches[alias])
-    except DATA_ERRORS as exc:
+    result = attempt(alias, operation, fn)
+    return default if isinstance(result, Failure) else result
+
+
+def _failed(alias: str, operation: str, exc: Exception) -> Failure:
+    described = f"{type(exc).__name__}: {exc}"
+    if not is_transport_error(exc):
+        kind = "returned an unreadable value" if isinstance(exc, DATA_ERRORS) else "refused"
         logger.warning(
-            "Cache %r returned an unreadable value during %s (%s: %s); treating it as a miss.",
+            "Cache %r %s during %s (%s); treating it as a miss.", alias, kind, operation, described
+        )
+        _came_back(alias)  # it answered: it is up
+        return Failure(transport=False)
+    if is_sharded(alias):
+        # The client marks the node dead and keeps serving the others.
+        logger.warning(
+            "A server of cache %r failed during %s (%s); treating it as a miss.",
             alias,
             operation,
-            type(exc).__name__,
-            exc,
+            described,
         )
-        _down_until.pop(alias, None)
-        return default
-    except Exception as exc:
-        mark_down(alias)
-        logger.warning(
-            "Cache %r failed during %s (%s: %s); treating it as a miss and leaving it alone "
-            "for %s seconds.",
-            alias,
-            operation,
-            type(exc).__name__,
-            exc,
-            conf.get("BACKOFF"),
-        )
-        return default
-    _down_until.pop(alias, None)
-    return result
+    else:
+        _went_down(alias, f"failed during {operation} ({described})")
+    return Failure(transport=True)
+
+
+def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]:
+    """Return what ``alias`` holds for ``keys``; ``{}`` when the cache is out of reach.
+
+    One value the backend cannot read fails its whole ``get_many``: the keys are then
+    read one by one, so only that key is a miss.
+    """
+    answer = attempt(alias, "get_many", lambda c: c.get_many(keys, version=version))
+    if not isinstance(answer, Failure):
+        return answer
+    if answer.transport or len(keys) < 2:
+        return {}
+    found = {}
+    for key in keys:
+
+        def get(cache: Any, key: str = key) -> Any:
+            return cache.get(key, version=version)
+
+        value = call(alias, "get", None, get)
+        if value is not None:
+            found[key] = value
+        if is_down(alias):
+            break
+    return found

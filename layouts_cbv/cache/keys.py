@@ -19,6 +19,7 @@ from functools import lru_cache
 PREFIX = "layouts:panel:"
 GENERATION_PREFIX = "layouts:gen:"
 LOCK_PREFIX = "layouts:lock:"
+LATE_PREFIX = "layouts:late:"
 EPOCH_KEY = "layouts:epoch"
 HASH_MARK = "sha256="
 MAX_KEY_BYTES = 200
@@ -68,3 +69,8 @@ def new_generation() -> str:
 def lock_key(entry_key: str) -> str:
     """Return the key of the render lock of the entry stored under ``entry_key``."""
     return LOCK_PREFIX + entry_key.removeprefix(PREFIX)
+
+
+def late_key(entry_key: str) -> str:
+    """Return the key a waiter adds to take over a render whose holder stopped answering."""
+    return LATE_PREFIX + entry_key.removeprefix(PREFIX)

@@ -12,14 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import conf
 from ..sources import PanelHeaders
-from . import guard, identity
+from . import flight, guard, identity
 from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
 from .invalidation import declare
-from .keys import generation_key, lock_key, new_generation
+from .keys import generation_key, new_generation
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -46,8 +45,10 @@ class Slot:
     alias: str
     generation: str | None = None
     raw: Any = None  # what the cache holds under the key, as stored
-    claimed: bool = False
+    held: bool = False  # this request holds its render lock
     stored_until: float | None = None  # fresh-until of the entry this request stored
+    pending: tuple[bytes, float | None] | None = None  # an entry to publish, and for how long
+    new_generation: bool = False  # its generation is new: publish it with the entry
     _entry: Any = _UNREAD
 
     def found(self, raw: Any, generation: str | None) -> None:
@@ -75,9 +76,6 @@ class PageCache:
     """The cache side of one page: looked up together, written together."""
 
     slots: dict[str, Slot] = field(default_factory=dict)
-    _writes: dict[tuple[str, float | None], dict[str, Any]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
 
     request: HttpRequest | None = None  # set by add_panels()
 
@@ -105,14 +103,14 @@ class PageCache:
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
-        by_alias = _by_alias(self.slots.values())
-        aliases = {*by_alias, *self.extra}
+        grouped = by_alias(self.slots.values())
+        aliases = {*grouped, *self.extra}
         record = identity.unchecked_record_key(self.request) if self.request else None
         if record is not None:
             for alias in aliases:
                 self.extra[alias].append(record)
         for alias in aliases:
-            self._read(alias, by_alias.get(alias, []))
+            self._read(alias, grouped.get(alias, []))
         if record is None:
             return
         records = [self.found_extra.get((alias, record)) for alias in aliases]
@@ -131,7 +129,7 @@ class PageCache:
                     continue
                 slot.key = key
                 changed.append(slot)
-        for alias, slots in _by_alias(changed).items():
+        for alias, slots in by_alias(changed).items():
             self._read(alias, slots)
 
     def _read(self, alias: str, slots: list[Slot]) -> None:
@@ -159,46 +157,9 @@ class PageCache:
             return EARLY, entry
         return FRESH, entry
 
-    def claim(self, names: Iterable[str]) -> dict[str, bool]:
-        """Take the render lock of each panel; return which ones this request holds.
-
-        A lock the cache could not answer for counts as held: the panel is rendered
-        here rather than waited for.
-        """
-        timeout = conf.get("LOCK_TIMEOUT")
-        version = key_version()
-        held = {}
-        for name in names:
-            slot = self.slots[name]
-            lock = lock_key(slot.key)
-
-            def add(cache: Any, lock: str = lock) -> Any:
-                return cache.add(lock, 1, timeout, version=version)
-
-            added = guard.call(slot.alias, "add", None, add)
-            slot.claimed = added is not False
-            held[name] = slot.claimed
-        return held
-
-    def wait_for(self, names: list[str]) -> dict[str, Entry]:
-        """Poll for the entries others are rendering, up to ``LOCK_WAIT`` seconds."""
-        found: dict[str, Entry] = {}
-        deadline = time.monotonic() + float(conf.get("LOCK_WAIT"))
-        pause = 0.005
-        while len(found) < len(names) and time.monotonic() < deadline:
-            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            # Back off gently: soon enough to catch a fast render, rarely enough that a
-            # crowd of waiters does not hammer the cache while a slow one runs.
-            pause = min(pause * 1.5, 0.05)
-            waiting = [self.slots[n] for n in names if n not in found]
-            for alias, slots in _by_alias(waiting).items():
-                self._read(alias, slots)
-                found.update(
-                    (slot.name, slot.entry)
-                    for slot in slots
-                    if slot.entry is not None and slot.entry.is_servable(time.time())
-                )
-        return found
+    def claim(self, names: Iterable[str]) -> dict[str, str]:
+        """Take the render lock of each panel (see :func:`flight.claim`)."""
+        return flight.claim(self.slots[name] for name in names)
 
     def store(
         self,
@@ -208,35 +169,41 @@ class PageCache:
         cost: float = 0.0,
         headers: PanelHeaders | None = None,
     ) -> None:
-        """Queue the freshly rendered panel ``name`` for the page's write."""
+        """Pack the freshly rendered panel ``name``, for :meth:`publish` to write."""
         slot = self.slots[name]
         if slot.generation is None:
             # First use, or the generation was evicted: start one, so entries of an
             # earlier generation can never come back.
-            slot.generation = new_generation()
-            self._writes[(slot.alias, None)][generation_key(name)] = slot.generation
+            slot.generation, slot.new_generation = new_generation(), True
         packed = pack_for(slot, html, queue_items, cost, headers)
         if packed is not None:
             data, stored_for, slot.stored_until = packed
-            self._writes[(slot.alias, stored_for)][slot.key] = data
-            slot.raw = data
+            slot.pending, slot.raw = (data, stored_for), data
 
-    def flush(self) -> None:
-        """Write what :meth:`store` queued (one ``set_many`` per alias and timeout), then
-        release the locks this request held."""
-        for (alias, timeout), data in self._writes.items():
-            set_many(alias, data, timeout)
-        self._writes.clear()
-        claimed = [slot for slot in self.slots.values() if slot.claimed]
-        for alias, slots in _by_alias(claimed).items():
-            release(alias, slots)
-            for slot in slots:
-                slot.claimed = False
+    def publish(self, names: Iterable[str]) -> None:
+        """Write the entries of ``names`` that :meth:`store` packed (one ``set_many`` per
+        alias and timeout) and give up their locks, so waiters get them at once."""
+        slots = [self.slots[name] for name in names if name in self.slots]
+        writes: dict[tuple[str, float | None], dict[str, Any]] = defaultdict(dict)
+        written = set()
+        for slot in slots:
+            if slot.new_generation:
+                writes[(slot.alias, None)][generation_key(slot.name)] = slot.generation
+                slot.new_generation = False
+            if slot.pending is not None:
+                data, stored_for = slot.pending
+                writes[(slot.alias, stored_for)][slot.key] = data
+                written.add(slot.name)
+                slot.pending = None
+        for (alias, timeout), values in writes.items():
+            set_many(alias, values, timeout)
+        for alias, group in by_alias(slot for slot in slots if slot.held).items():
+            flight.release(alias, group, written)
 
     def hand_over(self, name: str) -> Slot:
         """Give the held lock of ``name`` to a background refresh, which releases it."""
         slot = self.slots[name]
-        slot.claimed = False
+        slot.held = False
         return slot
 
 
@@ -263,21 +230,15 @@ def write_one(
     if packed is not None:
         data, stored_for, _ = packed
         set_many(slot.alias, {slot.key: data}, stored_for)
-    release(slot.alias, [slot])
+    flight.drop(slot.alias, [slot])
 
 
-def _by_alias(slots: Iterable[Slot]) -> dict[str, list[Slot]]:
+def by_alias(slots: Iterable[Slot]) -> dict[str, list[Slot]]:
+    """Group ``slots`` by the cache alias they live in."""
     grouped: dict[str, list[Slot]] = defaultdict(list)
     for slot in slots:
         grouped[slot.alias].append(slot)
     return grouped
-
-
-def release(alias: str, slots: list[Slot]) -> None:
-    """Drop the render locks of ``slots``."""
-    keys = [lock_key(slot.key) for slot in slots]
-    version = key_version()
-    guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
 
 
 def _refresh_early(entry: Entry, now: float) -> bool:
@@ -353,8 +314,7 @@ def _valid_entry(slot: Slot, value: Any) -> Entry | None:
 
 def get_many(alias: str, keys: list[str]) -> dict[str, Any]:
     """Return what ``alias`` holds for ``keys``; ``{}`` when the cache fails."""
-    version = key_version()
-    return guard.call(alias, "get_many", {}, lambda c: c.get_many(keys, version=version))
+    return guard.get_many(alias, keys, key_version())
 
 
 def set_many(alias: str, data: dict[str, Any], timeout: float | None) -> None:

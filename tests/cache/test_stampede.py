@@ -110,13 +110,15 @@ def test_32_concurrent_requests_on_a_cold_cache_render_once(shared_cache):
     assert all("<p>render 1</p>" in body for body in bodies)
 
 
-def test_waiters_give_up_after_lock_wait_and_render_themselves(shared_cache, settings):
+def test_after_lock_wait_without_progress_one_waiter_takes_over(shared_cache, settings):
     settings.LAYOUTS_CBV = {"LOCK_WAIT": 0.2}
     View = view(cache.sitewide(60), seconds=1.0)
     bodies, durations = together(4, lambda: get(View))
-    assert len(renders) == 4  # nobody failed; each rendered after waiting
+    # The holder renders for a second; after 0.2 s without news one waiter renders it
+    # too, and the other two wait for whichever finishes first.
+    assert len(renders) == 2
     assert all("<p>render" in body for body in bodies)
-    assert sorted(durations)[1] >= 1.2  # the waiters waited, then rendered
+    assert sorted(durations)[-1] < 1.6  # nobody rendered after a wait and a takeover
 
 
 def test_a_lock_left_by_a_crashed_worker_expires(shared_cache, settings):
