@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from tests.requirements import require_binary
 
 HOST = "127.0.0.1"
 
@@ -25,30 +23,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
-
-
-def require_binary(name: str, package: str) -> str:
-    """Return the path of ``name``; skip (fail under CI=true) when it is not installed."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = (
-        f"{name} is not installed: install it with 'apt-get install -y {package}' "
-        "(make test does so by itself when run as root)"
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def require_module(name: str, extra: str = "test") -> None:
-    """Skip (fail under CI=true) when the Python module ``name`` is not installed."""
-    if importlib.util.find_spec(name) is not None:
-        return
-    message = f"{name} is not installed: pip install -e '.[{extra}]'"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _ask(port: int, command: bytes, expect: bytes) -> bool:

@@ -1,10 +1,10 @@
 """In a real browser: the deferred cart panel is fetched and swapped in by deferred.js."""
 
-import os
-import shutil
 from urllib.parse import urlparse
 
 import pytest
+
+from tests.requirements import need_module, require_binary
 
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 ARGS = [
@@ -17,22 +17,13 @@ ARGS = [
 ]
 
 
-def need(thing, how):
-    message = f"{thing} is needed for browser tests: {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
 
 @pytest.fixture
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("playwright", "pip install -e '.[test]'")
-    executable = shutil.which("chromium")
-    if executable is None:
-        need("Debian's chromium", "apt-get install -y chromium (make test does it as root)")
+    sync_playwright = need_module(
+        "playwright.sync_api", "pip install playwright (in the test extras; never playwright install)"
+    ).sync_playwright
+    executable = require_binary("chromium", "chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         yield browser

@@ -7,9 +7,8 @@ from django.test import Client
 from django.urls import path
 
 from layouts_cbv import Panel, cache
+from tests.requirements import need_module
 from tests.testapp.views import PageView
-
-debug_toolbar = pytest.importorskip("debug_toolbar", reason="pip install django-debug-toolbar")
 
 PANEL_ID = "LayoutsPanel"
 
@@ -33,6 +32,7 @@ urlpatterns = [path("page/", View.as_view())]  # the toolbar's own URLs join in 
 
 @pytest.fixture
 def toolbar(settings):
+    need_module("debug_toolbar", "pip install django-debug-toolbar (in the test extras)")
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "debug_toolbar"]
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "debug_toolbar.middleware.DebugToolbarMiddleware"]
     from django.urls import include

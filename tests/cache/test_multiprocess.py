@@ -7,17 +7,14 @@ import time
 import pytest
 import redis
 
+from tests.requirements import need_module
 from tests.sandbox_site import served
-
-pytestmark = pytest.mark.skipif(
-    __import__("importlib").util.find_spec("gunicorn") is None,
-    reason="gunicorn is not installed: pip install -e '.[test]'",
-)
 
 
 @pytest.fixture(scope="module")
 def site():
     """The sandbox under gunicorn, four worker processes, on a Redis of its own."""
+    need_module("gunicorn", "pip install gunicorn (in the test extras)")
     with served() as running:
         client = redis.Redis(host="127.0.0.1", port=running.redis_port)
         yield running.port, client

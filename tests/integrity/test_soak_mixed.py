@@ -7,12 +7,13 @@ visitor gets a page, no 5xx, no message lost; the shared page comes from the pag
 while its hole stays per visitor. See :mod:`tests.soak_mixed`.
 """
 
-from tests import servers, soak_mixed
+from tests import soak_mixed
+from tests.requirements import need_module
 from tests.soak_site.serve import served
 
 
 def test_mixed_integrity_soak():
-    servers.require_module("gunicorn")
+    need_module("gunicorn")
     with served(users=16, staff_every=4) as site:
         tally = soak_mixed.run(site, anonymous=4, requests_per_visitor=205, seed=1)
         stored, refused = soak_mixed.stored_pages(site), soak_mixed.refused_pages(site)
