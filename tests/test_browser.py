@@ -17,11 +17,11 @@ ARGS = [
 ]
 
 
-
 @pytest.fixture
 def browser():
     sync_playwright = need_module(
-        "playwright.sync_api", "pip install playwright (in the test extras; never playwright install)"
+        "playwright.sync_api",
+        "pip install playwright (in the test extras; never playwright install)",
     ).sync_playwright
     executable = require_binary("chromium", "chromium")
     with sync_playwright() as playwright:

@@ -107,3 +107,51 @@ def test_a_lookalike_that_is_not_a_token_is_left_alone_in_a_cached_panel():
         html = client.get("/two-forms/").content.decode()
         assert f'<p id="lookalike">{LOOKALIKE}</p>' in html
     assert calls.count("panel") == 1
+
+
+# -- Tokens at the edges of what counts as one ----------------------------------------
+
+
+def bare_token(request):
+    from django.middleware.csrf import get_token
+
+    calls.append("bare")
+    return get_token(request)  # the whole output is exactly one token
+
+
+def glued(request):
+    from django.middleware.csrf import get_token
+
+    calls.append("glued")
+    token = get_token(request)
+    return f'<p id="before">Z{token}</p><p id="after">{token}Z</p><p id="text">layouts_cbv:csrf-token</p>'
+
+
+BareToken = type(
+    "BareToken",
+    (TwoFormsPage,),
+    {"forms": None, "bare": Panel(bare_token, cache=cache.sitewide(60))},
+)
+Glued = type(
+    "Glued",
+    (TwoFormsPage,),
+    {"forms": None, "glued": Panel(glued, cache=cache.sitewide(60))},
+)
+urlpatterns += [path("bare/", BareToken.as_view()), path("glued/", Glued.as_view())]
+SECTION = re.compile(r'<section id="bare">([^<]*)</section>')
+
+
+def test_an_output_that_is_exactly_one_token_is_the_visitors_own_token():
+    for client in visitors(2):
+        [token] = SECTION.findall(client.get("/bare/").content.decode())
+        assert len(token) == 64
+        assert client.post("/submit/", {"csrfmiddlewaretoken": token}).status_code == 200
+    assert calls.count("bare") == 1
+
+
+def test_a_token_glued_to_other_letters_is_not_a_token_and_is_served_as_rendered():
+    first = Client().get("/glued/").content.decode()
+    for client in visitors(2):
+        assert client.get("/glued/").content.decode() == first
+    assert calls.count("glued") == 1
+    assert '<p id="text">layouts_cbv:csrf-token</p>' in first

@@ -1,18 +1,24 @@
-"""Pins: how long entries live, and locks that background refreshes give back.
+"""Pins: how long entries live, and the locks that guard their renders.
 
 ``timeout=None`` is checked on a real Redis server (``TTL`` of the stored key is
--1: no expiry); locks through the documented key ``layouts:lock:<name>``.
+-1: no expiry); locks through the documented key ``layouts:lock:<name>``. Lifetimes
+are checked against a frozen ``time.time`` (the entries' and LocMemCache's clock)
+and a fixed ``random.random`` (jitter and early refresh draw from it).
 """
 
+import random
 import time
 
 import pytest
 import redis
+from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 from django.urls import path
+from django.views.generic import TemplateView
 
-from layouts_cbv import Panel, cache
+from layouts_cbv import LayoutMixin, Panel, cache
 from layouts_cbv.cache.refresh import wait_for_refreshes
 from tests import servers
 from tests.testapp.layouts import EveryPanelLayout
@@ -120,9 +126,7 @@ def test_a_background_refresh_gives_its_lock_back(client, clock):
     assert "<p>render 3</p>" in page(client)
 
 
-def test_a_failed_background_refresh_gives_its_lock_back_and_keeps_the_stale_entry(
-    client, clock
-):
+def test_a_failed_background_refresh_gives_its_lock_back_and_keeps_the_stale_entry(client, clock):
     start = clock["t"]
     page(client)
     renders["fail"] = True
@@ -136,3 +140,234 @@ def test_a_failed_background_refresh_gives_its_lock_back_and_keeps_the_stale_ent
     wait_for_refreshes()  # refreshed again at once, not after LOCK_TIMEOUT
     assert renders["n"] == 3
     assert "<p>render 3</p>" in page(client)
+
+
+# -- Lifetimes: early refresh, jitter, sub-second and zero timeouts --------------------
+
+costly = {"n": 0}
+
+
+def slow(request):
+    costly["n"] += 1
+    time.sleep(0.05)  # the render's cost drives early refresh; perf_counter is not frozen
+    return f"<p>costly {costly['n']}</p>"
+
+
+Early = view("Early", early=Panel(slow, cache=cache.sitewide(100, early_refresh=True)))
+NotEarly = view("NotEarly", early=Panel(slow, cache=cache.sitewide(100)))
+Jittered = view("Jittered", jittered=Panel(counted, cache=cache.sitewide(100, jitter=0.5)))
+Brief = view("Brief", brief=Panel(counted, cache=cache.sitewide(1, jitter=0.9)))
+Zero = view("Zero", zero=Panel(counted, cache=cache.sitewide(0)))
+urlpatterns += [
+    path("early/", Early.as_view()),
+    path("not-early/", NotEarly.as_view()),
+    path("jittered/", Jittered.as_view()),
+    path("brief/", Brief.as_view()),
+    path("zero/", Zero.as_view()),
+]
+
+
+@pytest.mark.parametrize(("url", "refreshed"), [("/early/", True), ("/not-early/", False)])
+def test_early_refresh_happens_only_when_asked_for(client, clock, monkeypatch, url, refreshed):
+    costly["n"] = 0
+    start = clock["t"]
+    client.get(url)
+    # The draw that makes an early refresh likeliest: -log(1 - r) is about 16.
+    monkeypatch.setattr(random, "random", lambda: 0.9999999)
+    clock["t"] = start + 50  # far from expiry: nobody refreshes
+    client.get(url)
+    wait_for_refreshes()
+    assert costly["n"] == 1
+    clock["t"] = start + 99.9  # 0.1 s before expiry, for a render that costs 0.05 s
+    assert "<p>costly 1</p>" in client.get(url).content.decode()  # served, not waited for
+    wait_for_refreshes()
+    assert costly["n"] == (2 if refreshed else 1)
+
+
+def test_jitter_shortens_the_timeout_by_its_fraction(client, clock, monkeypatch):
+    monkeypatch.setattr(random, "random", lambda: 0.5)  # 100 s * (1 - 0.5 * 0.5) = 75 s
+    start = clock["t"]
+    client.get("/jittered/")
+    clock["t"] = start + 74
+    client.get("/jittered/")
+    assert renders["n"] == 1
+    clock["t"] = start + 76
+    assert "<p>render 2</p>" in client.get("/jittered/").content.decode()
+
+
+def test_a_sub_second_lifetime_is_still_stored(client, clock, monkeypatch):
+    monkeypatch.setattr(random, "random", lambda: 0.9)  # 1 s * (1 - 0.9 * 0.9) = 0.19 s
+    start = clock["t"]
+    client.get("/brief/")
+    clock["t"] = start + 0.1
+    client.get("/brief/")
+    assert renders["n"] == 1
+    clock["t"] = start + 0.3
+    client.get("/brief/")
+    assert renders["n"] == 2
+
+
+def test_timeout_zero_stores_nothing(client):
+    for _ in range(3):
+        client.get("/zero/")
+    assert renders["n"] == 3
+    assert caches["default"].get("layouts:panel:zero") is None
+
+
+# -- Generations: one user's store never drops another's entry ------------------------
+
+PerUser = view("PerUser", mine=Panel(counted, cache=cache.per_user(60)))
+urlpatterns.append(path("per-user/", PerUser.as_view()))
+
+
+def test_storing_one_users_entry_keeps_the_others():
+    clients = []
+    for name in ("alice", "bob"):
+        client = Client()
+        client.force_login(User.objects.create_user(name))
+        clients.append(client)
+    for client in clients + clients:
+        client.get("/per-user/")
+    assert renders["n"] == 2
+
+
+# -- Locks -------------------------------------------------------------------------------
+
+seen = []
+redis_client = {}
+
+
+def lock_state(request):
+    seen.append(caches["default"].get("layouts:lock:locked", version=3))
+    if "client" in redis_client:
+        seen.append(redis_client["client"].ttl(caches["default"].make_key("layouts:lock:locked")))
+    return "<p>locked</p>"
+
+
+Locked = view("Locked", locked=Panel(lock_state, cache=cache.sitewide(60)))
+urlpatterns.append(path("locked/", Locked.as_view()))
+
+
+def test_locks_live_and_are_released_under_key_version(client, settings):
+    settings.LAYOUTS_CBV = {"KEY_VERSION": 3}
+    seen.clear()
+    client.get("/locked/")
+    assert seen == [1]  # held, under the version, while it renders
+    assert caches["default"].get("layouts:lock:locked", version=3) is None
+
+
+def test_a_lock_expires_after_lock_timeout_if_its_holder_dies(on_redis, settings):
+    settings.LAYOUTS_CBV = {"LOCK_TIMEOUT": 7}
+    seen.clear()
+    redis_client["client"] = on_redis
+    try:
+        Client().get("/locked/")
+    finally:
+        redis_client.clear()
+    assert 0 < seen[-1] <= 7
+
+
+added = []
+
+
+class NoAnswerLocMemCache(LocMemCache):
+    """Answers None to add(), as some networked caches do when they cannot tell."""
+
+    def add(self, key, *args, **kwargs):
+        added.append(key)
+        super().add(key, *args, **kwargs)
+        return None
+
+
+def test_a_lock_the_cache_does_not_answer_for_counts_as_held(settings, client):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.NoAnswerLocMemCache"}}
+    settings.LAYOUTS_CBV = {"LOCK_WAIT": 3}
+    started = time.monotonic()
+    assert "<p>render 1</p>" in client.get("/stale/").content.decode()
+    assert time.monotonic() - started < 1.5  # rendered at once, not after LOCK_WAIT
+    assert renders["n"] == 1 and any("layouts:lock:" in key for key in added)
+
+
+# -- Stored pages notice a baked panel that changed ----------------------------------
+
+navs = {"version": 1}
+
+
+def versioned_nav(request):
+    return f"<nav>nav v{navs['version']}</nav>"
+
+
+class NavPage(LayoutMixin, TemplateView):
+    layout = EveryPanelLayout
+    template_name = "testapp/content.html"
+    extra_context = {"title": "Nav page"}
+    page_cache = cache.per_path(600)
+    nav = Panel(versioned_nav, cache=cache.sitewide(600))
+
+
+class OtherNavPage(NavPage):
+    pass
+
+
+urlpatterns += [path("nav-a/", NavPage.as_view()), path("nav-b/", OtherNavPage.as_view())]
+
+
+def test_a_stored_page_shows_a_baked_panel_that_another_page_rendered_again(client):
+    navs["version"] = 1
+    client.get("/nav-b/")
+    assert "nav v1" in client.get("/nav-a/").content.decode()  # nav baked in from its entry
+    navs["version"] = 2
+    cache.invalidate("nav")
+    assert "nav v2" in client.get("/nav-b/").content.decode()  # renders and stores v2
+    assert "nav v2" in client.get("/nav-a/").content.decode()
+
+
+# -- Panels chosen per request are declared, so invalidate() finds their alias -------
+
+dynamic = {"n": 0}
+
+
+def dyn(request):
+    dynamic["n"] += 1
+    return f"<p>dynamic {dynamic['n']}</p>"
+
+
+class Dynamic(PageView):
+    layout = EveryPanelLayout
+
+    def get_panels(self):
+        return {
+            **super().get_panels(),
+            "dyn": Panel(dyn, cache=cache.sitewide(60, backend="other")),
+        }
+
+
+urlpatterns.append(path("dynamic/", Dynamic.as_view()))
+
+
+def test_invalidate_finds_a_panel_declared_only_in_get_panels(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "other"},
+    }
+    dynamic["n"] = 0
+    client.get("/dynamic/"), client.get("/dynamic/")
+    assert dynamic["n"] == 1
+    cache.invalidate("dyn")
+    assert "<p>dynamic 2</p>" in client.get("/dynamic/").content.decode()
+
+
+# -- A request waiting for another's render never takes an entry past its time -------
+
+Waiting = view("Waiting", waiting=Panel(counted, cache=cache.sitewide(1, jitter=0.9)))
+urlpatterns.append(path("waiting/", Waiting.as_view()))
+
+
+def test_a_waiter_never_serves_an_entry_past_its_stale_time(client, clock, monkeypatch, settings):
+    monkeypatch.setattr(random, "random", lambda: 0.5)  # fresh 0.55 s; the cache keeps it 1 s
+    settings.LAYOUTS_CBV = {"LOCK_WAIT": 0.3}
+    start = clock["t"]
+    client.get("/waiting/")
+    clock["t"] = start + 0.8  # still in the cache, but past its time
+    assert caches["default"].add("layouts:lock:waiting", 1)  # another worker renders it
+    assert "<p>render 2</p>" in client.get("/waiting/").content.decode()
