@@ -810,6 +810,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C restores too, even in a shell that started this with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     results: list[Result] = []
     try:
         for module in modules:
