@@ -674,7 +674,8 @@ MODULES: dict[str, Module] = {
                 "return nonces.to_placeholders(csrf.to_placeholders(html, request), request)",
                 "return csrf.to_placeholders(nonces.to_placeholders(html, request), request)",
                 "nonces replaced before tokens",
-                "a nonce (22 URL-safe characters) cannot hold or form a 64-letter token, nor the reverse",
+                "a nonce (24 base64 or 22 URL-safe characters) cannot hold a 64-letter token nor a "
+                "token a nonce; only a nonce glued to a token, which HTML never has, could tell",
             ),
             (
                 "return nonces.from_placeholders(csrf.from_placeholders(html, request), request)",

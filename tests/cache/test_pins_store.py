@@ -2,11 +2,11 @@
 
 ``timeout=None`` is checked on a real Redis server (``TTL`` of the stored key is
 -1: no expiry); locks through the documented key ``layouts:lock:<name>``. Lifetimes
-are checked against a frozen ``time.time`` (the entries' and LocMemCache's clock)
-and a fixed ``random.random`` (jitter and early refresh draw from it).
+are checked against a frozen ``time.time`` (the entries' and LocMemCache's clock);
+what is random (jitter, early refresh) is checked on enough draws that a false
+failure has no real chance.
 """
 
-import random
 import time
 
 import pytest
@@ -155,56 +155,78 @@ def slow(request):
 
 Early = view("Early", early=Panel(slow, cache=cache.sitewide(100, early_refresh=True)))
 NotEarly = view("NotEarly", early=Panel(slow, cache=cache.sitewide(100)))
-Jittered = view("Jittered", jittered=Panel(counted, cache=cache.sitewide(100, jitter=0.5)))
-Brief = view("Brief", brief=Panel(counted, cache=cache.sitewide(1, jitter=0.9)))
+Jittered = view("Jittered", jittered=Panel(counted, cache=cache.per_path(100, jitter=0.5)))
 Zero = view("Zero", zero=Panel(counted, cache=cache.sitewide(0)))
+
+
+class ShortNavPage(LayoutMixin, TemplateView):
+    layout = EveryPanelLayout
+    template_name = "testapp/content.html"
+    page_cache = cache.per_path(600)
+    nav = Panel(literal="<nav>nav</nav>", cache=cache.sitewide(10))
+
+    def get_context_data(self, **kwargs):
+        renders["n"] += 1
+        return {"title": "Short nav"}
+
+
 urlpatterns += [
     path("early/", Early.as_view()),
     path("not-early/", NotEarly.as_view()),
-    path("jittered/", Jittered.as_view()),
-    path("brief/", Brief.as_view()),
+    path("jittered/<int:n>/", Jittered.as_view()),
     path("zero/", Zero.as_view()),
+    path("short-nav/<slug:name>/", ShortNavPage.as_view()),
 ]
 
 
 @pytest.mark.parametrize(("url", "refreshed"), [("/early/", True), ("/not-early/", False)])
-def test_early_refresh_happens_only_when_asked_for(client, clock, monkeypatch, url, refreshed):
+def test_early_refresh_happens_only_when_asked_for(client, clock, url, refreshed):
     costly["n"] = 0
     start = clock["t"]
     client.get(url)
-    # The draw that makes an early refresh likeliest: -log(1 - r) is about 16.
-    monkeypatch.setattr(random, "random", lambda: 0.9999999)
-    clock["t"] = start + 50  # far from expiry: nobody refreshes
-    client.get(url)
+    clock["t"] = start + 50  # far from expiry: an early refresh has no real chance
+    for _ in range(5):
+        client.get(url)
     wait_for_refreshes()
     assert costly["n"] == 1
-    clock["t"] = start + 99.9  # 0.1 s before expiry, for a render that costs 0.05 s
-    assert "<p>costly 1</p>" in client.get(url).content.decode()  # served, not waited for
+    # 0.01 s before expiry, for a render that costs 0.05 s: each request refreshes early
+    # with a chance of exp(-0.01 / 0.05) = 0.82, so twenty requests all but surely do.
+    clock["t"] = start + 99.99
+    for _ in range(20):
+        assert "<p>costly " in client.get(url).content.decode()  # served, never waited for
     wait_for_refreshes()
     assert costly["n"] == (2 if refreshed else 1)
 
 
-def test_jitter_shortens_the_timeout_by_its_fraction(client, clock, monkeypatch):
-    monkeypatch.setattr(random, "random", lambda: 0.5)  # 100 s * (1 - 0.5 * 0.5) = 75 s
+def test_jitter_spreads_expiry_over_the_last_fraction_of_the_timeout(client, clock):
+    # jitter=0.5 of 100 s: each entry lasts between 50 and 100 s, drawn per entry.
     start = clock["t"]
-    client.get("/jittered/")
-    clock["t"] = start + 74
-    client.get("/jittered/")
-    assert renders["n"] == 1
-    clock["t"] = start + 76
-    assert "<p>render 2</p>" in client.get("/jittered/").content.decode()
+    pages = [f"/jittered/{n}/" for n in range(20)]
+    for page in pages:
+        client.get(page)
+    assert renders["n"] == 20
+    clock["t"] = start + 49
+    for page in pages:
+        client.get(page)
+    assert renders["n"] == 20  # none lasts less than half the timeout
+    clock["t"] = start + 90
+    for page in pages:
+        client.get(page)
+    # Each entry is gone by now with a chance of 0.8: that none is has a chance of 1e-14.
+    assert renders["n"] > 20
 
 
-def test_a_sub_second_lifetime_is_still_stored(client, clock, monkeypatch):
-    monkeypatch.setattr(random, "random", lambda: 0.9)  # 1 s * (1 - 0.9 * 0.9) = 0.19 s
+def test_a_page_with_less_than_a_second_left_is_still_stored(client, clock):
     start = clock["t"]
-    client.get("/brief/")
-    clock["t"] = start + 0.1
-    client.get("/brief/")
-    assert renders["n"] == 1
-    clock["t"] = start + 0.3
-    client.get("/brief/")
-    assert renders["n"] == 2
+    client.get("/short-nav/a/")  # the nav is cached until start + 10
+    clock["t"] = start + 9.7
+    client.get("/short-nav/b/")  # a new page, fresh only as long as its nav: 0.3 s
+    clock["t"] = start + 9.8
+    client.get("/short-nav/b/")
+    assert renders["n"] == 2  # the second visit of b was a hit
+    clock["t"] = start + 10.1
+    client.get("/short-nav/b/")
+    assert renders["n"] == 3
 
 
 def test_timeout_zero_stores_nothing(client):
@@ -359,15 +381,16 @@ def test_invalidate_finds_a_panel_declared_only_in_get_panels(client, settings):
 
 # -- A request waiting for another's render never takes an entry past its time -------
 
-Waiting = view("Waiting", waiting=Panel(counted, cache=cache.sitewide(1, jitter=0.9)))
+Waiting = view("Waiting", waiting=Panel(counted, cache=cache.sitewide(1)))
 urlpatterns.append(path("waiting/", Waiting.as_view()))
 
 
-def test_a_waiter_never_serves_an_entry_past_its_stale_time(client, clock, monkeypatch, settings):
-    monkeypatch.setattr(random, "random", lambda: 0.5)  # fresh 0.55 s; the cache keeps it 1 s
+def test_a_waiter_never_serves_an_entry_past_its_stale_time(on_redis, clock, settings):
     settings.LAYOUTS_CBV = {"LOCK_WAIT": 0.3}
+    client = Client()
     start = clock["t"]
     client.get("/waiting/")
-    clock["t"] = start + 0.8  # still in the cache, but past its time
+    # Redis keeps the entry for one second of its own time; for the library it is old.
+    clock["t"] = start + 5
     assert caches["default"].add("layouts:lock:waiting", 1)  # another worker renders it
     assert "<p>render 2</p>" in client.get("/waiting/").content.decode()
