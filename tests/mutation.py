@@ -810,31 +810,47 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C restores too, even in a shell that started this with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    results: list[Result] = []
     try:
-        for module in modules:
-            spec = MODULES[module]
-            status, detail = run_tests(spec.tests, args.timeout)
-            if status != "survived":
-                print(f"{module}: the tests fail without any mutant ({detail}); fix them first")
-                return 2
-            for number, mutant in enumerate(spec.mutants, start=1):
-                if args.only and number not in args.only:
-                    continue
-                result = run_mutant(module, number, mutant, spec.tests, args.timeout)
-                results.append(result)
-                print(
-                    f"{result.status:10} {module} #{number:<3} {result.seconds:6.1f}s  "
-                    f"{mutant.description}  [{result.detail}]",
-                    flush=True,
-                )
+        results = run_all(modules, args)
     except (KeyboardInterrupt, Stop):
         print("\ninterrupted: every file is restored", file=sys.stderr)
         return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if results is None:
+        return 2
+    return report(results, args.min)
 
+
+def run_all(modules: list[str], args: argparse.Namespace) -> list[Result] | None:
+    """Run every mutant of ``modules``; None when a module's tests fail without one."""
+    results: list[Result] = []
+    for module in modules:
+        spec = MODULES[module]
+        status, detail = run_tests(spec.tests, args.timeout)
+        if status != "survived":
+            print(f"{module}: the tests fail without any mutant ({detail}); fix them first")
+            return None
+        for number, mutant in enumerate(spec.mutants, start=1):
+            if args.only and number not in args.only:
+                continue
+            result = run_mutant(module, number, mutant, spec.tests, args.timeout)
+            results.append(result)
+            print(
+                f"{result.status:10} {module} #{number:<3} {result.seconds:6.1f}s  "
+                f"{mutant.description}  [{result.detail}]",
+                flush=True,
+            )
+    return results
+
+
+def report(results: list[Result], minimum: float) -> int:
+    """Print the table; return the exit code (1 below ``minimum`` % or on a stale mutant)."""
     print()
     print(
         f"{'module':32} {'killed':>7} {'counted':>8} {'ratio':>7} {'survived':>9} {'stale':>6} {'equiv':>6}"
@@ -848,7 +864,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{module:32} {killed:7} {counted:8} {ratio:6.1f}% {survived:9} {stale:6} {equivalent:6}"
         )
-        worst_ok = worst_ok and ratio >= args.min
+        worst_ok = worst_ok and ratio >= minimum
     for result in results:
         if result.status in ("survived", "stale", "error"):
             print(
