@@ -189,9 +189,20 @@ class PanelRenderer:
         claims = page_cache.claim(
             [job.name for job in missing + to_refresh if job.name in page_cache.slots]
         )
+        held = {job.name: job for job in missing if claims.get(job.name) == flight.HELD}
+        if held:
+            arrived = flight.recheck(page_cache, list(held))
+            outcomes.update(
+                (name, self._from_entry(held[name], entry, "waited", page_cache))
+                for name, entry in arrived.items()
+            )
         # Render what this request holds, publishing each panel as it is done, and only
         # then wait for what others hold: they may be waiting for these.
-        mine = [job for job in missing if claims.get(job.name) != flight.TAKEN]
+        mine = [
+            job
+            for job in missing
+            if claims.get(job.name) != flight.TAKEN and job.name not in outcomes
+        ]
         outcomes.update(self._render_and_publish(mine, page_cache))
         others = {job.name: job for job in missing if claims.get(job.name) == flight.TAKEN}
         if others:

@@ -36,6 +36,15 @@ if TYPE_CHECKING:
     from .entry import Entry
     from .store import PageCache, Slot
 
+
+def by_alias(slots: Iterable[Slot]) -> dict[str, list[Slot]]:
+    """Group ``slots`` by the cache alias they live in."""
+    grouped: dict[str, list[Slot]] = {}
+    for slot in slots:
+        grouped.setdefault(slot.alias, []).append(slot)
+    return grouped
+
+
 HELD, TAKEN, UNAVAILABLE = "held", "taken", "unavailable"
 OPEN = "open"
 """The value of a lock whose holder stored nothing: render it yourself."""
@@ -52,7 +61,7 @@ def claim(slots: Iterable[Slot], *, late: bool = False) -> dict[str, str]:
     claims = {}
     for slot in slots:
         key = (late_key if late else lock_key)(slot.key)
-        token = secrets.token_hex(4)
+        token = slot.token = secrets.token_hex(4)
 
         def add(cache: Any, key: str = key, token: str = token) -> Any:
             return cache.add(key, token, timeout, version=version)
@@ -100,8 +109,6 @@ class Sighting:
 
 def poll(page_cache: PageCache, slots: list[Slot]) -> dict[str, Sighting]:
     """Read the entries, generations and locks of ``slots``: one ``get_many`` per alias."""
-    from .store import by_alias
-
     sightings = {}
     version = key_version()
     now = time.time()
@@ -116,6 +123,20 @@ def poll(page_cache: PageCache, slots: list[Slot]) -> dict[str, Sighting]:
                 entry, found.get(lock_key(slot.key)), found.get(late_key(slot.key))
             )
     return sightings
+
+
+def recheck(page_cache: PageCache, names: list[str]) -> dict[str, Entry]:
+    """Return the entries of panels just locked that were published since the lookup.
+
+    Another request may publish and release a panel between this request's lookup and
+    its ``add()``: the lock is then free again, and only a second look tells that the
+    render is done. Those locks are dropped at once.
+    """
+    slots = [page_cache.slots[name] for name in names]
+    found = {name: s.entry for name, s in poll(page_cache, slots).items() if s.entry is not None}
+    for alias, group in by_alias(slot for slot in slots if slot.name in found).items():
+        drop(alias, group)
+    return found  # type: ignore[return-value]
 
 
 def wait(
@@ -151,11 +172,16 @@ def wait(
         pause = min(pause * 1.5, 0.05)
         mine = []
         for name, sighting in poll(page_cache, [page_cache.slots[n] for n in pending]).items():
+            slot = page_cache.slots[name]
             if sighting.entry is not None:
                 found[name] = sighting.entry
                 pending.discard(name)
                 progress = time.monotonic()
             elif sighting.lock == OPEN:
+                mine.append(name)
+            elif slot.token in (sighting.lock, sighting.late):
+                # Added after all, though the cache did not say so: it is this request's.
+                slot.held = True
                 mine.append(name)
             elif sighting.lock is None and sighting.late is None:
                 mine += _orphaned(page_cache, name, misled)

@@ -6,9 +6,10 @@ failed:
 * **The server cannot be reached** (refused, reset, timed out): the alias is left alone
   for ``BACKOFF`` seconds, then one caller probes it while the others keep skipping it,
   so a dead or hung server costs one timeout per back-off period per process, with one
-  WARNING per outage. A call that *succeeds* but takes longer than :data:`SLOW_CALL`
-  counts as a failure too: clients that swallow errors (django-redis with
-  ``IGNORE_EXCEPTIONS``) answer a hung server with a miss after every socket timeout.
+  WARNING per outage. A client that swallows errors (django-redis with
+  ``IGNORE_EXCEPTIONS``, pymemcache with ``ignore_exc``) answers a hung server with a
+  miss after every socket timeout: for such an alias a call that takes most of its
+  socket timeout (:func:`slow_call`) counts as a failure too.
 * **The server answered with an error** (Redis out of memory under ``noeviction``, a
   command refused): logged, answered like a miss, and nothing else: reads go on.
 * **A value could not be read**: logged, and only that key is a miss (see
@@ -21,6 +22,7 @@ serving the others (see :doc:`caching`), so one node costs only the keys it hold
 
 from __future__ import annotations
 
+import functools
 import logging
 import pickle
 import threading
@@ -28,8 +30,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.core.signals import setting_changed
 
 from .. import conf
 
@@ -37,8 +41,9 @@ logger = logging.getLogger("layouts_cbv")
 
 T = TypeVar("T")
 
-SLOW_CALL = 0.25
-"""Seconds after which a cache call that returned counts as a failure of its server."""
+SLOW_CALL = 1.0
+"""Seconds after which a call to an alias that swallows errors counts as a failure of its
+server, when the alias sets no socket timeout (see :func:`slow_call`)."""
 
 
 class Failure:
@@ -126,6 +131,7 @@ def _came_back(alias: str) -> None:
 def reset() -> None:
     """Forget every failure (for tests, and after reconfiguring caches)."""
     _down_until.clear()
+    slow_call.cache_clear()
 
 
 def is_sharded(alias: str) -> bool:
@@ -144,11 +150,38 @@ def attempt(alias: str, operation: str, fn: Callable[[Any], T]) -> T | Failure:
     except Exception as exc:
         return _failed(alias, operation, exc)
     elapsed = time.monotonic() - started
-    if elapsed > SLOW_CALL and not is_sharded(alias):
-        _went_down(alias, f"took {elapsed:.2f} s to answer {operation}")
+    bound = slow_call(alias)
+    if bound is not None and elapsed > bound:
+        _went_down(alias, f"took {elapsed:.2f} s to answer {operation}, its errors hidden")
     else:
         _came_back(alias)
     return result
+
+
+@functools.cache
+def slow_call(alias: str) -> float | None:
+    """Return after how many seconds a call to ``alias`` counts as a failure of its server.
+
+    None for clients that raise their errors (they raise on a timeout too) and for
+    sharded ones (their client marks dead nodes); for clients that swallow errors, 80 %
+    of their socket timeout, or :data:`SLOW_CALL` without one.
+    """
+    options = {key.lower(): value for key, value in _config(alias).get("OPTIONS", {}).items()}
+    swallows = options.get(
+        "ignore_exceptions", getattr(settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False)
+    )
+    if is_sharded(alias) or not (swallows or options.get("ignore_exc")):
+        return None
+    timeouts = [
+        options.get(name)
+        for name in ("socket_timeout", "timeout", "socket_connect_timeout", "connect_timeout")
+    ]
+    given = [float(timeout) for timeout in timeouts if isinstance(timeout, int | float)]
+    return 0.8 * min(given) if given else SLOW_CALL
+
+
+def _config(alias: str) -> dict[str, Any]:
+    return settings.CACHES.get(alias, {})
 
 
 def call(alias: str, operation: str, default: T, fn: Callable[[Any], T]) -> T:
@@ -202,3 +235,11 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
         if is_down(alias):
             break
     return found
+
+
+def _caches_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("CACHES", "DJANGO_REDIS_IGNORE_EXCEPTIONS"):
+        reset()
+
+
+setting_changed.connect(_caches_changed, dispatch_uid="layouts_cbv.guard")

@@ -17,6 +17,7 @@ from . import flight, guard, identity
 from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
 from .entry import BadEntry, Entry, pack, unpack
+from .flight import by_alias
 from .invalidation import declare
 from .keys import generation_key, new_generation
 
@@ -46,6 +47,7 @@ class Slot:
     generation: str | None = None
     raw: Any = None  # what the cache holds under the key, as stored
     held: bool = False  # this request holds its render lock
+    token: str = ""  # what this request wrote to its lock, to know it again
     stored_until: float | None = None  # fresh-until of the entry this request stored
     pending: tuple[bytes, float | None] | None = None  # an entry to publish, and for how long
     new_generation: bool = False  # its generation is new: publish it with the entry
@@ -231,14 +233,6 @@ def write_one(
         data, stored_for, _ = packed
         set_many(slot.alias, {slot.key: data}, stored_for)
     flight.drop(slot.alias, [slot])
-
-
-def by_alias(slots: Iterable[Slot]) -> dict[str, list[Slot]]:
-    """Group ``slots`` by the cache alias they live in."""
-    grouped: dict[str, list[Slot]] = defaultdict(list)
-    for slot in slots:
-        grouped[slot.alias].append(slot)
-    return grouped
 
 
 def _refresh_early(entry: Entry, now: float) -> bool:

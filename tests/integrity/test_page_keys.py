@@ -102,11 +102,24 @@ def test_one_view_routed_twice_with_different_as_view_arguments_is_two_pages(cli
     assert len(builds) == 2
 
 
-def test_a_cold_page_reads_the_cache_once(settings):
+def test_a_cold_page_reads_the_cache_once_and_checks_the_locks_it_took_once(settings):
     settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
     caches["default"].clear()
-    counting.calls.clear()
+    counting.calls.clear(), counting.keys_read.clear()
     response = Client().get("/three/")
     assert response.status_code == 200
     assert all(part in body(response) for part in ("<nav>nav</nav>", "<p>side</p>", "clock"))
+    # One read for the page, its epoch and every panel; then, having locked its two
+    # cold panels, one more look at just those (someone may have published them since).
+    assert counting.calls["get_many"] == 2, dict(counting.calls)
+    assert any(key.startswith("layouts:page:") for key in counting.keys_read)
+
+
+def test_a_page_cache_miss_with_warm_panels_reads_the_cache_once(settings):
+    settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
+    caches["default"].clear()
+    Client().get("/three/")  # warms the panels and stores the page
+    caches["default"].delete_many([k for k in list(caches["default"]._cache) if ":page:" in k])
+    counting.calls.clear()
+    Client().get("/three/")
     assert counting.calls["get_many"] == 1, dict(counting.calls)
