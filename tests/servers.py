@@ -63,7 +63,8 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
 
-def redis_server() -> Server:
+def redis_server(*extra: str) -> Server:
+    """A Redis server on a free loopback port; ``extra`` arguments go on its command line."""
     binary = require_binary("redis-server", "redis-server")
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="layouts-redis-")
@@ -79,8 +80,22 @@ def redis_server() -> Server:
         "no",
         "--dir",
         workdir,
+        *extra,
     ]
     return Server(argv, port, b"PING\r\n", b"+PONG")
+
+
+def redis_replica(primary: Server) -> Server:
+    """A Redis replica of ``primary``; :func:`wait_for_replication` until it has synced."""
+    return redis_server("--replicaof", HOST, str(primary.port))
+
+
+def wait_for_replication(replica: Server) -> None:
+    deadline = time.monotonic() + 15
+    while not _ask(replica.port, b"INFO replication\r\n", b"master_link_status:up"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the replica on port {replica.port} did not sync")
+        time.sleep(0.05)
 
 
 def memcached_server() -> Server:

@@ -67,9 +67,7 @@ def test_layout_and_panels_are_resolved_once_per_request(alice, url):
         assert resolved == {"layout": 1, "panels": 1}
 
 
-def test_a_page_reads_once_per_alias_cold_or_warm_and_rechecks_the_locks_it_takes(
-    settings, alice
-):
+def test_a_page_reads_once_per_alias_cold_or_warm_and_rechecks_the_locks_it_takes(settings, alice):
     settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
     for expected in (2, 1):  # cold: its cold panels locked, then looked at once more
         counting.calls.clear()

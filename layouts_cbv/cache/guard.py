@@ -36,6 +36,7 @@ from django.core.cache.backends.memcached import BaseMemcachedCache
 from django.core.signals import setting_changed
 
 from .. import conf
+from . import primary
 
 logger = logging.getLogger("layouts_cbv")
 
@@ -218,7 +219,7 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
     One value the backend cannot read fails its whole ``get_many``: the keys are then
     read one by one, so only that key is a miss.
     """
-    answer = attempt(alias, "get_many", lambda c: c.get_many(keys, version=version))
+    answer = attempt(alias, "get_many", lambda c: primary.get_many(c, keys, version))
     if not isinstance(answer, Failure):
         return answer
     if answer.transport or len(keys) < 2:
@@ -227,7 +228,7 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
     for key in keys:
 
         def get(cache: Any, key: str = key) -> Any:
-            return cache.get(key, version=version)
+            return primary.get_many(cache, [key], version).get(key)
 
         value = call(alias, "get", None, get)
         if value is not None:
