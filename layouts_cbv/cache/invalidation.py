@@ -2,15 +2,20 @@
 
 Panel names are what users invalidate by, so every cached panel declaration is
 remembered here with the cache alias it uses.
+
+An invalidation made inside a database transaction takes effect at once and again when
+the transaction commits: until then other connections still read the old rows, and a
+panel rendered from them meanwhile must not outlive the commit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 from .. import conf
@@ -46,8 +51,8 @@ def declare_all(panels: Mapping[str, Panel | None]) -> None:
 
 
 def _connect(name: str, model: type) -> None:
-    def receiver(**kwargs: Any) -> None:
-        invalidate_all(name)
+    def receiver(using: str | None = None, **kwargs: Any) -> None:
+        invalidate_all(name, using=using)
 
     uid = f"layouts_cbv:{name}:{model._meta.label}"  # type: ignore[attr-defined]
     post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
@@ -64,16 +69,22 @@ def declared_names() -> list[str]:
     return sorted(_aliases)
 
 
-def invalidate(panel_name: str, vary: str | None = None) -> None:
+def invalidate(panel_name: str, vary: str | None = None, *, using: str | None = None) -> None:
     """Delete one entry of ``panel_name``: the one for ``vary`` (None: the sitewide one).
 
     With LocaleMiddleware installed, the entry of every language in ``LANGUAGES`` goes.
+    Inside a transaction it is done again when the transaction commits: on database
+    ``using``, or on every database with a transaction open in this thread.
     """
     keys = [panel_key(panel_name, vary) for vary in _with_languages(vary or "")]
-    version = key_version()
-    for alias in aliases_for(panel_name):
-        guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
-        new_epoch(alias)
+
+    def delete() -> None:
+        version = key_version()
+        for alias in aliases_for(panel_name):
+            guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
+            new_epoch(alias)
+
+    _now_and_on_commit(delete, using)
 
 
 def _with_languages(vary: str) -> list[str]:
@@ -82,13 +93,33 @@ def _with_languages(vary: str) -> list[str]:
     return [with_language(vary, code) for code, _ in settings.LANGUAGES]
 
 
-def invalidate_all(panel_name: str) -> None:
-    """Drop every variant of ``panel_name`` (all users, all paths), on every backend."""
+def invalidate_all(panel_name: str, *, using: str | None = None) -> None:
+    """Drop every variant of ``panel_name`` (all users, all paths), on every backend.
+
+    Inside a transaction it is done again when the transaction commits (see
+    :func:`invalidate`).
+    """
     key = generation_key(panel_name)
-    version = key_version()
-    generation = new_generation()
-    for alias in aliases_for(panel_name):
-        guard.call(
-            alias, "invalidate_all", None, lambda c: c.set(key, generation, None, version=version)
-        )
-        new_epoch(alias)
+
+    def start_generation() -> None:
+        version, generation = key_version(), new_generation()
+        for alias in aliases_for(panel_name):
+            guard.call(
+                alias,
+                "invalidate_all",
+                None,
+                lambda c: c.set(key, generation, None, version=version),
+            )
+            new_epoch(alias)
+
+    _now_and_on_commit(start_generation, using)
+
+
+def _now_and_on_commit(invalidation: Callable[[], None], using: str | None) -> None:
+    invalidation()
+    databases = (
+        [using] if using is not None else [c.alias for c in connections.all(initialized_only=True)]
+    )
+    for database in databases:
+        if connections[database].in_atomic_block:
+            transaction.on_commit(invalidation, using=database)

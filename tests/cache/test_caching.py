@@ -259,3 +259,23 @@ def test_inline_items_of_a_cached_panel_come_back_on_a_hit(backend):
     assert calls == ["inline"]
     assert "<script>window.ready = true;</script>" in body
     assert "<style>.box { color: red }</style>" in body
+
+
+@pytest.mark.parametrize(
+    "invalidation",
+    [lambda: cache.invalidate("a"), lambda: cache.invalidate_all("a")],
+    ids=["invalidate", "invalidate_all"],
+)
+@pytest.mark.django_db
+def test_an_invalidation_inside_a_transaction_is_done_again_when_it_commits(
+    invalidation, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    View = view(a=Panel(counted("a"), cache=cache.sitewide(60)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        invalidation()
+        render(View)  # as another connection would, from the rows still committed
+    assert len(callbacks) == 1
+    render(View)
+    assert calls == ["a", "a"]  # what was rendered inside did not outlive the commit

@@ -17,8 +17,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.soak_site.settings")
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
+
+    Group.objects.create(name="headline:first")
 
     users, staff_every = int(sys.argv[1]), int(sys.argv[2])
     for n in range(users):

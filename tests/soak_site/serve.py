@@ -37,9 +37,10 @@ class Site:
 
 
 @contextmanager
-def served(users: int = 16, staff_every: int = 4) -> Iterator[Site]:
+def served(users: int = 16, staff_every: int = 4, atomic_requests: bool = False) -> Iterator[Site]:
     """Serve the soak site on a fresh database with ``users`` logged-in users, every
-    ``staff_every``-th of them staff."""
+    ``staff_every``-th of them staff (each request in a transaction with
+    ``atomic_requests``)."""
     with (
         tempfile.TemporaryDirectory(prefix="layouts-soak-") as tmp,
         servers.running(servers.redis_server()) as redis_server,
@@ -51,6 +52,7 @@ def served(users: int = 16, staff_every: int = 4) -> Iterator[Site]:
             "SOAK_DB": str(workdir / "db.sqlite3"),
             "REDIS_URL": f"redis://{servers.HOST}:{redis_server.port}/0",
             "PYTHONPATH": str(ROOT),
+            "SOAK_ATOMIC_REQUESTS": "1" if atomic_requests else "",
         }
         run = {"env": env, "cwd": ROOT, "check": True, "timeout": 120}
         subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], **run)

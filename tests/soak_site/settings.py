@@ -18,7 +18,13 @@ USE_TZ = base.USE_TZ
 INSTALLED_APPS = base.INSTALLED_APPS
 MIDDLEWARE = base.MIDDLEWARE
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["SOAK_DB"]}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ["SOAK_DB"],
+        "ATOMIC_REQUESTS": os.environ.get("SOAK_ATOMIC_REQUESTS") == "1",
+    }
+}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

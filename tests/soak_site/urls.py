@@ -14,4 +14,6 @@ urlpatterns = [
     path("messages/", views.MessagesPage.as_view(), name="messages"),
     path("flash/", views.flash),
     path("shared/", views.SharedPage.as_view()),
+    path("headline/", views.HeadlinePage.as_view()),
+    path("headline/set/", views.set_headline),
 ]

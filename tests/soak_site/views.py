@@ -16,6 +16,10 @@ page                    where the visitor shows                                s
 ``/shared/``            nowhere; prints ``[build:<pid>.<n>]`` per build         yes
 ======================  =====================================================  ==========
 
+``/headline/`` has a panel cached for an hour and invalidated when the headline (a
+``Group``) is saved; ``POST /headline/set/?to=...&hold=...`` saves it and keeps the
+transaction open for a while (see ``tests/integrity/test_transactions.py``).
+
 Every page also has the hole ``[hole-for:<username>]``, a panel cached per user.
 """
 
@@ -24,10 +28,13 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
@@ -164,3 +171,34 @@ def flash(request):
 
 def up(request):
     return HttpResponse("up")
+
+
+def headline(request):
+    return f"<p>[{Group.objects.get(name__startswith='headline:').name}]</p>"
+
+
+class HeadlinePage(LayoutMixin, TemplateView):
+    """A panel cached for an hour, invalidated when the headline is saved."""
+
+    layout = SoakLayout
+    template_name = "soak/page.html"
+    headline = Panel(headline, cache=cache.sitewide(3600, invalidate_on=[Group]))
+
+
+@csrf_exempt
+@require_POST
+def set_headline(request):
+    """Save a new headline, then keep the transaction open for ``hold`` seconds."""
+
+    def change() -> None:
+        group = Group.objects.get(name__startswith="headline:")
+        group.name = f"headline:{request.GET['to']}"
+        group.save()  # invalidates the panel now, and again on commit
+        time.sleep(float(request.GET.get("hold", "0")))
+
+    if settings.DATABASES["default"].get("ATOMIC_REQUESTS"):
+        change()  # the request is the transaction
+    else:
+        with transaction.atomic():
+            change()
+    return HttpResponse("saved")
