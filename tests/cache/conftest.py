@@ -1,3 +1,6 @@
+import socket
+import threading
+
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
@@ -54,3 +57,30 @@ def backend(request, settings, tmp_path):
     counting.calls.clear()
     yield request.param
     guard.reset()
+
+
+@pytest.fixture
+def hung_port():
+    """A port that accepts connections and never answers, like a hung server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()

@@ -1,7 +1,6 @@
 """The cache server may die: pages still render, the dead alias is left alone, then recovers."""
 
 import logging
-import socket
 import threading
 import time
 
@@ -77,33 +76,6 @@ def test_redis_stopped_and_started_again(settings, own_redis, caplog):
     render(View)  # reconnects, misses (the server restarted empty), stores
     assert "side 4" in text(render(View))  # and hits again
     assert len(renders) == 4
-
-
-@pytest.fixture
-def hung_port():
-    """A port that accepts connections and never answers, like a hung server."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    listener.close()
 
 
 def test_hung_server_costs_one_timeout_per_backoff_period(settings, hung_port):
