@@ -6,6 +6,8 @@ the request headers it reads in a ``vary_headers`` attribute; responses vary on 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -15,6 +17,10 @@ from . import conf
 from .sources import import_callable
 
 __all__ = ["htmx", "query_param"]
+
+logger = logging.getLogger("layouts_cbv")
+
+Detector = Callable[[HttpRequest], bool]
 
 
 def htmx(request: HttpRequest) -> bool:
@@ -34,13 +40,17 @@ def query_param(request: HttpRequest) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _load(paths: tuple[str, ...]) -> tuple[Callable[[HttpRequest], bool], ...]:
-    return tuple(import_callable(path) for path in paths)
+def _load(paths: tuple[str, ...]) -> tuple[tuple[str, Detector], ...]:
+    return tuple((path, import_callable(path)) for path in paths)
 
 
-def detectors() -> tuple[Callable[[HttpRequest], bool], ...]:
-    """Return the configured detectors, imported."""
+def _configured() -> tuple[tuple[str, Detector], ...]:
     return _load(tuple(conf.get("PARTIAL_DETECTORS")))
+
+
+def detectors() -> tuple[Detector, ...]:
+    """Return the configured detectors, imported."""
+    return tuple(detector for _, detector in _configured())
 
 
 def vary_headers() -> list[str]:
@@ -49,5 +59,29 @@ def vary_headers() -> list[str]:
 
 
 def is_partial(request: HttpRequest) -> bool:
-    """Return whether any configured detector fires for ``request``."""
-    return any(detector(request) for detector in detectors())
+    """Return whether any configured detector fires for ``request``.
+
+    A detector that raises counts as false: a broken detector must not take down
+    every page, and the whole page is always a correct answer.
+    """
+    return any(_fires(path, detector, request) for path, detector in _configured())
+
+
+_logged: set[str] = set()
+_logged_lock = threading.Lock()
+
+
+def _fires(path: str, detector: Detector, request: HttpRequest) -> bool:
+    try:
+        return bool(detector(request))
+    except Exception:
+        with _logged_lock:
+            first = path not in _logged
+            _logged.add(path)
+        if first:
+            logger.exception(
+                "PARTIAL_DETECTORS entry %r raised; it counts as false, so the page "
+                "renders whole. Logged once per detector per process.",
+                path,
+            )
+        return False
