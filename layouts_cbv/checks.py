@@ -29,6 +29,7 @@ E_LAYOUT_CLASH = "layouts_cbv.E005"
 E_SETTING_TYPE = "layouts_cbv.E006"
 E_UNKNOWN_ALIAS = "layouts_cbv.E007"
 E_DETECTOR = "layouts_cbv.E008"
+E_SETTING_RANGE = "layouts_cbv.E009"
 W_SHARED_NAME = "layouts_cbv.W001"
 W_UNBOUNDED = "layouts_cbv.W002"
 W_UNDECLARED = "layouts_cbv.W003"
@@ -48,6 +49,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     problems = conf.wrong_types()
     if problems:
         return [checks.Error(problem, id=E_SETTING_TYPE) for problem in problems]
+    ranges = conf.out_of_range()
+    if ranges:
+        return [checks.Error(problem, hint=hint, id=E_SETTING_RANGE) for problem, hint in ranges]
     return [*_detector_errors(), *_alias_errors([conf.get("CACHE_BACKEND")], "CACHE_BACKEND")]
 
 
@@ -147,8 +151,8 @@ def cached_declarations() -> Iterator[tuple[str, Panel]]:
 
 
 def check_cached_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    if conf.unknown_keys() or conf.wrong_types():
-        return []  # E001 or E006 says why; the default alias is not known yet
+    if conf.invalid():
+        return []  # E001, E006 or E009 says why; the default alias is not known yet
     declared = list(cached_declarations())
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     for name, panel in declared:

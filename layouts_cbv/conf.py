@@ -1,5 +1,7 @@
 """The ``LAYOUTS_CBV`` settings dict, read through a cached accessor."""
 
+import math
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -40,6 +42,56 @@ TYPES: dict[str, tuple[type | None, ...]] = {
     "KEY_VERSION": (int, None),
 }
 
+
+@dataclass(frozen=True)
+class Bound:
+    """The values a numeric setting may take: finite, and at least (or above) ``minimum``."""
+
+    minimum: float
+    inclusive: bool
+    hint: str
+
+    def admits(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        return value >= self.minimum if self.inclusive else value > self.minimum
+
+    def describe(self, types: tuple[type | None, ...]) -> str:
+        number = "a finite number" if float in types else "an int"
+        return f"{number} {'of at least' if self.inclusive else 'greater than'} {self.minimum}"
+
+
+# KEY_VERSION is any int Django takes as a cache version: only its type is checked.
+BOUNDS: dict[str, Bound] = {
+    "LOCK_TIMEOUT": Bound(
+        1,
+        True,
+        "It is the seconds a single-flight lock lives if its holder dies: a lock that "
+        "expires at once locks nothing, and Django's Redis and memcached backends round "
+        "a timeout below 1 second down to 0. The default is 10.",
+    ),
+    "LOCK_WAIT": Bound(
+        0,
+        False,
+        "It is the seconds a request waits for another's render of a panel before taking "
+        "it over. With 0 no request would wait: each would render the panel itself, one "
+        "after the other. For a short wait give a small number such as 0.05. The default "
+        "is 1.5.",
+    ),
+    "BACKOFF": Bound(
+        0,
+        True,
+        "It is the seconds a cache alias is left alone after a call to it failed; 0 means "
+        "no back-off: every call tries the alias again. The default is 5.",
+    ),
+    "DEFERRED_MAX_AGE": Bound(
+        1,
+        True,
+        "It is the seconds a deferred panel's signed reference stays valid: a reference "
+        "that expires at once can never be fetched. The default is 86400.",
+    ),
+}
+
 # Settings whose None default means "follow settings.DEBUG".
 FOLLOW_DEBUG = frozenset({"DEBUG_ERRORS", "SERVER_TIMING"})
 
@@ -68,6 +120,31 @@ def wrong_types() -> list[str]:
     return problems
 
 
+def out_of_range() -> list[tuple[str, str]]:
+    """Return a sentence and a hint per numeric ``LAYOUTS_CBV`` value out of its range.
+
+    Values of the wrong type are left to :func:`wrong_types`.
+    """
+    problems = []
+    for key, value in user_settings().items():
+        bound = BOUNDS.get(key)
+        if bound is None or isinstance(value, bool) or not isinstance(value, NUMBER):
+            continue
+        if not bound.admits(value):
+            problems.append(
+                (
+                    f"{SETTING_NAME}[{key!r}] must be {bound.describe(TYPES[key])}, not {value!r}.",
+                    bound.hint,
+                )
+            )
+    return problems
+
+
+def invalid() -> bool:
+    """Return whether ``LAYOUTS_CBV`` has an unknown key or a value it does not accept."""
+    return bool(unknown_keys() or wrong_types() or out_of_range())
+
+
 @cache
 def _merged() -> dict[str, Any]:
     unknown = unknown_keys()
@@ -79,6 +156,9 @@ def _merged() -> dict[str, Any]:
     problems = wrong_types()
     if problems:
         raise ImproperlyConfigured(" ".join(problems))
+    ranges = out_of_range()
+    if ranges:
+        raise ImproperlyConfigured(" ".join(f"{message} {hint}" for message, hint in ranges))
     return {**DEFAULTS, **user_settings()}
 
 

@@ -1,5 +1,7 @@
 """System checks, compared by exact message through Django's run_checks()."""
 
+import re
+
 import pytest
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -118,6 +120,10 @@ def test_cached_panels_sharing_a_name_but_not_a_source():
         ({"CACHE_ENABLED": "no"}, "LAYOUTS_CBV['CACHE_ENABLED'] must be bool, not 'no'."),
         ({"BACKOFF": True}, "LAYOUTS_CBV['BACKOFF'] must be int or float, not True."),
         ({"KEY_VERSION": "2"}, "LAYOUTS_CBV['KEY_VERSION'] must be int or None, not '2'."),
+        ({"KEY_VERSION": True}, "LAYOUTS_CBV['KEY_VERSION'] must be int or None, not True."),
+        ({"KEY_VERSION": 2.0}, "LAYOUTS_CBV['KEY_VERSION'] must be int or None, not 2.0."),
+        ({"LOCK_TIMEOUT": False}, "LAYOUTS_CBV['LOCK_TIMEOUT'] must be int or float, not False."),
+        ({"DEFERRED_MAX_AGE": 60.0}, "LAYOUTS_CBV['DEFERRED_MAX_AGE'] must be int, not 60.0."),
     ],
 )
 def test_setting_of_the_wrong_type(settings, value, message):
@@ -132,6 +138,103 @@ def test_setting_of_the_wrong_type(settings, value, message):
         .replace(")", r"\)"),
     ):
         conf.get("CACHE_ENABLED")
+
+
+LOCK_TIMEOUT_HINT = (
+    "It is the seconds a single-flight lock lives if its holder dies: a lock that expires at "
+    "once locks nothing, and Django's Redis and memcached backends round a timeout below 1 "
+    "second down to 0. The default is 10."
+)
+LOCK_WAIT_HINT = (
+    "It is the seconds a request waits for another's render of a panel before taking it "
+    "over. With 0 no request would wait: each would render the panel itself, one after the "
+    "other. For a short wait give a small number such as 0.05. The default is 1.5."
+)
+BACKOFF_HINT = (
+    "It is the seconds a cache alias is left alone after a call to it failed; 0 means no "
+    "back-off: every call tries the alias again. The default is 5."
+)
+DEFERRED_MAX_AGE_HINT = (
+    "It is the seconds a deferred panel's signed reference stays valid: a reference that "
+    "expires at once can never be fetched. The default is 86400."
+)
+INF, NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message", "hint"),
+    [
+        ("LOCK_TIMEOUT", 0, "a finite number of at least 1, not 0", LOCK_TIMEOUT_HINT),
+        ("LOCK_TIMEOUT", 0.5, "a finite number of at least 1, not 0.5", LOCK_TIMEOUT_HINT),
+        ("LOCK_TIMEOUT", -10, "a finite number of at least 1, not -10", LOCK_TIMEOUT_HINT),
+        ("LOCK_TIMEOUT", NAN, "a finite number of at least 1, not nan", LOCK_TIMEOUT_HINT),
+        ("LOCK_TIMEOUT", INF, "a finite number of at least 1, not inf", LOCK_TIMEOUT_HINT),
+        ("LOCK_WAIT", -1, "a finite number greater than 0, not -1", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", 0, "a finite number greater than 0, not 0", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", 0.0, "a finite number greater than 0, not 0.0", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", NAN, "a finite number greater than 0, not nan", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", -INF, "a finite number greater than 0, not -inf", LOCK_WAIT_HINT),
+        ("BACKOFF", -5, "a finite number of at least 0, not -5", BACKOFF_HINT),
+        ("BACKOFF", -0.1, "a finite number of at least 0, not -0.1", BACKOFF_HINT),
+        ("BACKOFF", NAN, "a finite number of at least 0, not nan", BACKOFF_HINT),
+        ("BACKOFF", INF, "a finite number of at least 0, not inf", BACKOFF_HINT),
+        ("DEFERRED_MAX_AGE", -1, "an int of at least 1, not -1", DEFERRED_MAX_AGE_HINT),
+        ("DEFERRED_MAX_AGE", 0, "an int of at least 1, not 0", DEFERRED_MAX_AGE_HINT),
+    ],
+)
+def test_setting_out_of_range(settings, key, value, message, hint):
+    settings.LAYOUTS_CBV = {key: value}
+    [error] = ours()
+    expected = f"LAYOUTS_CBV[{key!r}] must be {message}."
+    assert (error.id, error.msg, error.hint) == ("layouts_cbv.E009", expected, hint)
+    # A project that skips the checks does not run with it either.
+    with pytest.raises(ImproperlyConfigured, match=f"^{re.escape(f'{expected} {hint}')}$"):
+        conf.get("CACHE_ENABLED")
+
+
+def test_every_setting_out_of_range_is_reported(settings):
+    settings.LAYOUTS_CBV = {"LOCK_TIMEOUT": 0, "LOCK_WAIT": NAN, "BACKOFF": -5}
+    assert [(m.id, m.msg) for m in ours()] == [
+        (
+            "layouts_cbv.E009",
+            "LAYOUTS_CBV['LOCK_TIMEOUT'] must be a finite number of at least 1, not 0.",
+        ),
+        (
+            "layouts_cbv.E009",
+            "LAYOUTS_CBV['LOCK_WAIT'] must be a finite number greater than 0, not nan.",
+        ),
+        (
+            "layouts_cbv.E009",
+            "LAYOUTS_CBV['BACKOFF'] must be a finite number of at least 0, not -5.",
+        ),
+    ]
+
+
+def test_a_wrong_type_is_reported_before_ranges(settings):
+    settings.LAYOUTS_CBV = {"LOCK_TIMEOUT": "10", "BACKOFF": -5}
+    assert [m.id for m in ours()] == ["layouts_cbv.E006"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"LOCK_TIMEOUT": 1},
+        {"LOCK_TIMEOUT": 2.5},
+        {"LOCK_WAIT": 0.001},
+        {"BACKOFF": 0},
+        {"BACKOFF": 0.0},
+        {"DEFERRED_MAX_AGE": 1},
+        # Any int Django takes as a cache version.
+        {"KEY_VERSION": 0},
+        {"KEY_VERSION": -3},
+        {"KEY_VERSION": 2**63},
+    ],
+)
+def test_edges_of_the_ranges_are_accepted(settings, value):
+    settings.LAYOUTS_CBV = value
+    assert ours() == []
+    [(key, expected)] = value.items()
+    assert conf.get(key) == expected
 
 
 def test_none_is_accepted_where_documented(settings):
