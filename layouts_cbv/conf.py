@@ -72,10 +72,10 @@ BOUNDS: dict[str, Bound] = {
     ),
     "LOCK_WAIT": Bound(
         0,
-        False,
-        "It is the seconds a request waits for another's render of a panel before taking "
-        "it over. With 0 no request would wait: each would render the panel itself, one "
-        "after the other. For a short wait give a small number such as 0.05. The default "
+        True,
+        "It is the seconds a request waits without news of another's render of a panel "
+        "before one waiter takes it over; 0 means a waiter takes over after its first look "
+        "finds no progress (at most one more render, never one per waiter). The default "
         "is 1.5.",
     ),
     "BACKOFF": Bound(

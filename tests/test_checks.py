@@ -146,9 +146,9 @@ LOCK_TIMEOUT_HINT = (
     "second down to 0. The default is 10."
 )
 LOCK_WAIT_HINT = (
-    "It is the seconds a request waits for another's render of a panel before taking it "
-    "over. With 0 no request would wait: each would render the panel itself, one after the "
-    "other. For a short wait give a small number such as 0.05. The default is 1.5."
+    "It is the seconds a request waits without news of another's render of a panel before "
+    "one waiter takes it over; 0 means a waiter takes over after its first look finds no "
+    "progress (at most one more render, never one per waiter). The default is 1.5."
 )
 BACKOFF_HINT = (
     "It is the seconds a cache alias is left alone after a call to it failed; 0 means no "
@@ -169,11 +169,11 @@ INF, NAN = float("inf"), float("nan")
         ("LOCK_TIMEOUT", -10, "a finite number of at least 1, not -10", LOCK_TIMEOUT_HINT),
         ("LOCK_TIMEOUT", NAN, "a finite number of at least 1, not nan", LOCK_TIMEOUT_HINT),
         ("LOCK_TIMEOUT", INF, "a finite number of at least 1, not inf", LOCK_TIMEOUT_HINT),
-        ("LOCK_WAIT", -1, "a finite number greater than 0, not -1", LOCK_WAIT_HINT),
-        ("LOCK_WAIT", 0, "a finite number greater than 0, not 0", LOCK_WAIT_HINT),
-        ("LOCK_WAIT", 0.0, "a finite number greater than 0, not 0.0", LOCK_WAIT_HINT),
-        ("LOCK_WAIT", NAN, "a finite number greater than 0, not nan", LOCK_WAIT_HINT),
-        ("LOCK_WAIT", -INF, "a finite number greater than 0, not -inf", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", -1, "a finite number of at least 0, not -1", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", -0.5, "a finite number of at least 0, not -0.5", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", NAN, "a finite number of at least 0, not nan", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", INF, "a finite number of at least 0, not inf", LOCK_WAIT_HINT),
+        ("LOCK_WAIT", -INF, "a finite number of at least 0, not -inf", LOCK_WAIT_HINT),
         ("BACKOFF", -5, "a finite number of at least 0, not -5", BACKOFF_HINT),
         ("BACKOFF", -0.1, "a finite number of at least 0, not -0.1", BACKOFF_HINT),
         ("BACKOFF", NAN, "a finite number of at least 0, not nan", BACKOFF_HINT),
@@ -201,7 +201,7 @@ def test_every_setting_out_of_range_is_reported(settings):
         ),
         (
             "layouts_cbv.E009",
-            "LAYOUTS_CBV['LOCK_WAIT'] must be a finite number greater than 0, not nan.",
+            "LAYOUTS_CBV['LOCK_WAIT'] must be a finite number of at least 0, not nan.",
         ),
         (
             "layouts_cbv.E009",
@@ -221,6 +221,7 @@ def test_a_wrong_type_is_reported_before_ranges(settings):
         {"LOCK_TIMEOUT": 1},
         {"LOCK_TIMEOUT": 2.5},
         {"LOCK_WAIT": 0.001},
+        {"LOCK_WAIT": 0},
         {"BACKOFF": 0},
         {"BACKOFF": 0.0},
         {"DEFERRED_MAX_AGE": 1},

@@ -154,21 +154,9 @@ def wait(
     misled: Counter[str] = Counter()
     pause = 0.005
     while pending:
-        now = time.monotonic()
-        if now - started >= cap:
-            render(sorted(pending))  # every lock has expired by now: nobody is coming
-            break
-        if now - progress >= budget:
-            # Nothing arrived for a whole budget: one waiter per panel takes it over.
-            claims = claim((page_cache.slots[name] for name in sorted(pending)), late=True)
-            mine = sorted(name for name, claimed in claims.items() if claimed != TAKEN)
-            pending -= set(mine)
-            render(mine)
-            progress = time.monotonic()
-            continue
         # Soon enough to catch a fast render, rarely enough that a crowd of waiters
         # does not hammer the cache while a slow one runs.
-        time.sleep(min(pause, budget - (now - progress)))
+        time.sleep(pause)
         pause = min(pause * 1.5, 0.05)
         mine = []
         for name, sighting in poll(page_cache, [page_cache.slots[n] for n in pending]).items():
@@ -190,6 +178,17 @@ def wait(
             seen[name] = (sighting.lock, sighting.late)
         pending -= set(mine)
         render(mine)
+        now = time.monotonic()
+        if pending and now - started >= cap:
+            render(sorted(pending))  # every lock has expired by now: nobody is coming
+            break
+        if pending and now - progress >= budget:
+            # Nothing arrived for a whole budget: one waiter per panel takes it over.
+            claims = claim((page_cache.slots[name] for name in sorted(pending)), late=True)
+            mine = sorted(name for name, claimed in claims.items() if claimed != TAKEN)
+            pending -= set(mine)
+            render(mine)
+            progress = time.monotonic()
     return found
 
 

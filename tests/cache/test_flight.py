@@ -139,3 +139,20 @@ def test_a_cache_that_forgets_what_it_is_told_is_not_waited_on(monkeypatch, sett
     assert "<p>a</p>" in get(page(["a"], seconds=0))
     # It rendered the panel itself after two sightings of neither lock nor entry.
     assert time.perf_counter() - started < 0.5
+
+
+def test_lock_wait_zero_takes_over_once_and_does_not_spin(shared_cache, settings, monkeypatch):
+    settings.LAYOUTS_CBV = {"LOCK_WAIT": 0}
+    adds = Counter()
+    real_add = type(caches["default"]).add
+
+    def add(self, key, *args, **kwargs):
+        adds[key.split(":")[1] if ":" in key else key] += 1
+        return real_add(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(type(caches["default"]), "add", add)
+    View = page(["a"], seconds=0.3)
+    bodies, _ = together(6, lambda: get(View))
+    assert all("<p>a</p>" in body for body in bodies)
+    assert renders["a"] <= 2  # the holder, and at most one waiter that took it over
+    assert sum(adds.values()) < 200, dict(adds)  # waiters pause between looks
