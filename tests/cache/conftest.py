@@ -6,16 +6,23 @@ from django.core.cache import caches
 from django.core.management import call_command
 
 from layouts_cbv.cache import guard
-from tests import servers
+from tests import cluster_servers, servers
 from tests.cache import counting
 
-BACKENDS = ["locmem", "db", "file", "redis", "memcached"]
+BACKENDS = ["locmem", "db", "file", "redis", "memcached", "redis_cluster"]
 
 
 @pytest.fixture(scope="session")
 def redis_server():
     with servers.running(servers.redis_server()) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster():
+    """Three Redis Cluster masters on loopback, for the whole session."""
+    with cluster_servers.running_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +46,9 @@ def cache_config(name, request, tmp_path):
             "BACKEND": prefix + "CountingRedisCache",
             "LOCATION": f"redis://{servers.HOST}:{server.port}/0",
         }
+    if name == "redis_cluster":
+        cluster = request.getfixturevalue("redis_cluster")
+        return {"BACKEND": prefix + "CountingRedisClusterCache", "LOCATION": cluster.location}
     server = request.getfixturevalue("memcached_server")
     return {
         "BACKEND": prefix + "CountingPyMemcacheCache",

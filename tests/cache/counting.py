@@ -13,6 +13,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.memcached import PyMemcacheCache
 from django.core.cache.backends.redis import RedisCache
 
+from layouts_cbv.cache.redis_cluster import RedisClusterCache
+
 calls: Counter = Counter()
 keys_read: list[str] = []  # every key asked for with get_many, in order
 _depth = threading.local()
@@ -56,6 +58,7 @@ CountingDatabaseCache = counting(DatabaseCache)
 CountingFileBasedCache = counting(FileBasedCache)
 CountingRedisCache = counting(RedisCache)
 CountingPyMemcacheCache = counting(PyMemcacheCache)
+CountingRedisClusterCache = counting(RedisClusterCache)
 
 
 def total():
