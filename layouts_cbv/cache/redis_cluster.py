@@ -94,12 +94,29 @@ def startup_nodes(servers: Iterable[str]) -> tuple[list[tuple[str, int]], dict[s
     return nodes, options
 
 
-class RedisClusterCacheClient(RedisCacheClient):
-    """The client of :class:`RedisClusterCache`: one ``RedisCluster`` per cache object.
+_clients: dict[tuple[tuple[str, ...], str], Any] = {}
+_clients_lock = threading.Lock()
 
-    Django makes one cache object per alias per thread, as it does for
-    :class:`~django.core.cache.backends.redis.RedisCache`; each holds one
-    ``RedisCluster``, made on first use, with a connection pool per node.
+
+def _shared_client(servers: list[str], options: dict[str, Any], make: Any) -> Any:
+    # Django makes a cache object per alias per thread. Making a RedisCluster asks the
+    # cluster for its slots and its command table (about 20 ms, and much more when a
+    # crowd of new threads does it at once), so the cache objects of one configuration
+    # share one client per process: redis-py clients are safe to share between threads,
+    # and it keeps a connection pool per node, reset in a forked child.
+    key = (tuple(servers), repr(sorted(options.items())))
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = make()
+        return client
+
+
+class RedisClusterCacheClient(RedisCacheClient):
+    """The client of :class:`RedisClusterCache`.
+
+    Every cache object of one configuration (``LOCATION`` and ``OPTIONS``) in a process
+    uses the same ``RedisCluster``, made on first use, with a connection pool per node.
     """
 
     def __init__(self, servers: Iterable[str], serializer: Any = None, **options: Any):
@@ -123,7 +140,6 @@ class RedisClusterCacheClient(RedisCacheClient):
         self._serializer = serializer or RedisSerializer()
         self._options = {**url_options, **options}
         self._cluster: Any = None
-        self._lock = threading.Lock()
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         """Return the ``RedisCluster`` client, making it on first use.
@@ -132,11 +148,11 @@ class RedisClusterCacheClient(RedisCacheClient):
         of its key's slot itself.
         """
         if self._cluster is None:
-            with self._lock:
-                if self._cluster is None:
-                    self._cluster = self._cluster_class(
-                        startup_nodes=self._startup_nodes, **self._options
-                    )
+            self._cluster = _shared_client(
+                self._servers,
+                self._options,
+                lambda: self._cluster_class(startup_nodes=self._startup_nodes, **self._options),
+            )
         return self._cluster
 
     def add(self, key: str, value: Any, timeout: int | None) -> bool:
