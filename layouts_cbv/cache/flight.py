@@ -193,8 +193,13 @@ def wait(
 
 
 def _orphaned(page_cache: PageCache, name: str, misled: Counter[str]) -> list[str]:
-    # No entry and no lock: its holder gave up or died. One waiter claims it again.
+    # No entry and no lock: its holder gave up or died, and one waiter claims it again.
+    # Or the read was torn: on a cache of several servers the entry and the lock live
+    # on different ones, and one read may see the entry before it was written and the
+    # lock after it was released. So, holding the lock, look once more.
     claimed = claim([page_cache.slots[name]])[name]
+    if claimed == HELD and recheck(page_cache, [name]):
+        return []  # published after all: the next look serves it
     if claimed != TAKEN:
         return [name]
     misled[name] += 1

@@ -12,12 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import BaseCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
 def has_replicas(cache: BaseCache) -> bool:
-    """Return whether ``cache`` reads from replicas that may lag behind its primary."""
-    return isinstance(cache, RedisCache) and len(cache._servers) > 1  # type: ignore[attr-defined]
+    """Return whether ``cache`` is Django's RedisCache reading from replicas that may lag.
+
+    Subclasses with a client of their own (Redis Cluster, a sharding client) choose
+    their servers themselves and are left to it.
+    """
+    return (
+        isinstance(cache, RedisCache)
+        and cache._class is RedisCacheClient  # type: ignore[attr-defined]
+        and len(cache._servers) > 1  # type: ignore[attr-defined]
+    )
 
 
 def get_many(cache: BaseCache, keys: list[str], version: int | None = None) -> dict[str, Any]:

@@ -408,16 +408,6 @@ def get(View):
     return text(response)
 
 
-TORN_READ = (
-    "layouts_cbv.cache.flight._orphaned takes a lock it finds free and renders without "
-    "looking for the entry again. On a cluster one get_many reads each master at its own "
-    "moment: a waiter can read the entry's master before the holder published and the "
-    "lock's master after it released, see neither, and render the panel a second time. "
-    "The fix: after that claim, recheck() as the first claim does."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=TORN_READ)
 def test_a_waiter_that_reads_across_a_publish_does_not_render_again(
     on_cluster, redis_cluster, monkeypatch
 ):
@@ -462,7 +452,6 @@ def test_a_waiter_that_reads_across_a_publish_does_not_render_again(
     assert renders == {"a": 1}
 
 
-@pytest.mark.xfail(strict=False, reason=TORN_READ + " Fails in about half the runs.")
 def test_32_threads_on_a_cold_page_render_each_of_two_panels_once(on_cluster, redis_cluster):
     # The two locks live on different masters: a render spread over the cluster.
     stored = [on_cluster.make_key(f"layouts:lock:{name}") for name in ("a", "b")]
