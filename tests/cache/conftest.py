@@ -8,6 +8,7 @@ from django.core.management import call_command
 from layouts_cbv.cache import guard
 from tests import cluster_servers, servers
 from tests.cache import counting
+from tests.requirements import need_module
 
 BACKENDS = ["locmem", "db", "file", "redis", "memcached", "redis_cluster"]
 
@@ -29,6 +30,89 @@ def redis_cluster():
 def memcached_server():
     with servers.running(servers.memcached_server()) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def memcached_pool():
+    """Three memcached servers, one cache alias spread over them."""
+    nodes = [servers.memcached_server() for _ in range(3)]
+    with servers.running(nodes[0]), servers.running(nodes[1]), servers.running(nodes[2]):
+        yield nodes
+
+
+@pytest.fixture(scope="session")
+def redis_primary_and_replica():
+    primary = servers.redis_server()
+    with servers.running(primary), servers.running(servers.redis_replica(primary)) as replica:
+        servers.wait_for_replication(replica)
+        yield primary, replica
+
+
+# Where single flight is proved: every kind of deployment layouts_cbv supports.
+DEPLOYMENTS = [
+    "locmem",
+    "redis",
+    "redis_replica",
+    "memcached_pool",
+    "django_redis",
+    "django_redis_ignore_exceptions",
+    "redis_cluster",
+]
+
+
+def deployment_config(name, request):
+    """Return the cache alias settings of deployment ``name``, its servers started."""
+    timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    if name == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if name == "redis":
+        port = request.getfixturevalue("redis_server").port
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://{servers.HOST}:{port}/0",
+            "OPTIONS": timeouts,
+        }
+    if name == "redis_replica":
+        primary, replica = request.getfixturevalue("redis_primary_and_replica")
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": [f"redis://{servers.HOST}:{s.port}/0" for s in (primary, replica)],
+            "OPTIONS": timeouts,
+        }
+    if name == "memcached_pool":
+        nodes = request.getfixturevalue("memcached_pool")
+        return {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": [f"{servers.HOST}:{node.port}" for node in nodes],
+            "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5, "retry_attempts": 0},
+        }
+    if name.startswith("django_redis"):
+        need_module("django_redis")
+        port = request.getfixturevalue("redis_server").port
+        return {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{servers.HOST}:{port}/1",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "IGNORE_EXCEPTIONS": name.endswith("ignore_exceptions"),
+            },
+        }
+    assert name == "redis_cluster", name
+    return {
+        "BACKEND": "layouts_cbv.cache.redis_cluster.RedisClusterCache",
+        "LOCATION": request.getfixturevalue("redis_cluster").location,
+    }
+
+
+@pytest.fixture(params=DEPLOYMENTS)
+def deployment(request, settings):
+    """Run the test once per deployment, as the default alias; return its name."""
+    settings.CACHES = {"default": deployment_config(request.param, request)}
+    caches["default"].clear()
+    guard.reset()
+    yield request.param
+    guard.reset()
 
 
 def cache_config(name, request, tmp_path):

@@ -50,18 +50,9 @@ def _reset():
     renders.clear()
 
 
-@pytest.fixture(params=["locmem", "redis"])
-def shared_cache(request, settings):
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": f"redis://127.0.0.1:{server.port}/0",
-            }
-        }
-    caches["default"].clear()
-    return request.param
+@pytest.fixture
+def shared_cache(deployment):
+    return deployment
 
 
 def test_two_views_listing_two_cold_panels_in_opposite_orders_render_each_once(shared_cache):

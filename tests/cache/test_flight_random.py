@@ -10,7 +10,6 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.test import RequestFactory
 
 from layouts_cbv import Panel, cache
@@ -67,20 +66,11 @@ def get(View):
     return time.monotonic() - started - own.seconds
 
 
-@pytest.fixture(params=["locmem", "redis"])
-def shared_cache(request, settings):
+@pytest.fixture
+def shared_cache(deployment, settings):
     settings.LAYOUTS_CBV = {"LOCK_WAIT": LOCK_WAIT}
-    if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": f"redis://127.0.0.1:{server.port}/0",
-            }
-        }
-    caches["default"].clear()
     epochs.clear(), renders.clear()
-    return request.param
+    return deployment
 
 
 def test_a_random_storm_renders_each_panel_once_per_expiry(shared_cache):
