@@ -47,3 +47,4 @@ autodoc_typehints = "signature"
 
 html_theme = "furo"
 html_title = f"layouts_cbv {release}"
+highlight_language = "none"  # plain "::" blocks are log lines and shell commands
