@@ -10,14 +10,12 @@ more, and is taken off.
 
 import threading
 import time
-from collections import Counter
 
 import pytest
 import redis
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import path
 from django.views.generic import TemplateView
 from redis.cluster import key_slot
@@ -26,6 +24,7 @@ from layouts_cbv import LayoutMixin, Panel, cache
 from layouts_cbv.cache import guard
 from layouts_cbv.cache.keys import EPOCH_KEY
 from layouts_cbv.cache.redis_cluster import RedisClusterCache, startup_nodes
+from tests.cache.test_flight import get, page, renders
 from tests.cache.test_stampede import together
 from tests.servers import HOST
 from tests.testapp.layouts import EveryPanelLayout
@@ -379,33 +378,6 @@ def test_invalidate_all_and_the_epoch_rebuild_cached_pages(on_cluster):
 
 
 # Single flight
-
-
-renders: Counter = Counter()
-_renders_lock = threading.Lock()
-
-
-def slow(name, seconds=0.1):
-    def panel(request):
-        with _renders_lock:
-            renders[name] += 1
-        time.sleep(seconds)
-        return f"<p>{name}</p>"
-
-    return panel
-
-
-def page(names, seconds=0.1):
-    panels = {name: Panel(slow(name, seconds), cache=cache.sitewide(60)) for name in names}
-    return type("Page", (PageView,), {"layout": EveryPanelLayout, **panels})
-
-
-def get(View):
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    response = View.as_view()(request)
-    response.render()
-    return text(response)
 
 
 def test_a_waiter_that_reads_across_a_publish_does_not_render_again(

@@ -18,7 +18,6 @@ from django.views.generic import TemplateView
 
 from layouts_cbv import LayoutMixin, Panel, cache
 from layouts_cbv.cache import guard, refresh
-from tests import servers
 from tests.cache.test_stampede import together
 from tests.testapp.layouts import EveryPanelLayout
 
@@ -54,12 +53,9 @@ urlpatterns = [path("news/", News.as_view()), path("stale/", Stale.as_view())]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
 
-@pytest.fixture(scope="module")
-def primary_and_replica():
-    primary = servers.redis_server()
-    with servers.running(primary), servers.running(servers.redis_replica(primary)) as replica:
-        servers.wait_for_replication(replica)
-        yield primary, replica
+@pytest.fixture
+def primary_and_replica(redis_primary_and_replica):
+    return redis_primary_and_replica
 
 
 @pytest.fixture(autouse=True)
