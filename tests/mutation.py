@@ -76,6 +76,15 @@ CSRF = "layouts_cbv/csrf.py"
 STORE = "layouts_cbv/cache/store.py"
 NONCES = "layouts_cbv/nonces.py"
 PLACEHOLDERS = "layouts_cbv/placeholders.py"
+TRACKING = "layouts_cbv/tracking.py"
+LEAKS = "layouts_cbv/leaks.py"
+VARIATION = "layouts_cbv/cache/variation.py"
+PAGES = "layouts_cbv/pages.py"
+PIPELINE = "layouts_cbv/pipeline.py"
+DEFERRED = "layouts_cbv/deferred.py"
+VIEWS = "layouts_cbv/views.py"
+CLONE = "layouts_cbv/clone.py"
+HEADERS = "layouts_cbv/headers.py"
 
 CACHE_TESTS = (
     "tests/cache/test_pins_keys.py",
@@ -103,6 +112,88 @@ PLACEHOLDER_TESTS = (
     "tests/test_pins_nonces.py",
     "tests/test_csrf.py",
     "tests/test_nonces.py",
+)
+
+# The modules of the request pipeline (issue 14). Slow tests are left out: the soaks,
+# the browser and the property test (tests/integrity/test_properties.py).
+TRACKING_TESTS = (
+    "tests/test_pins_tracking.py",
+    "tests/test_pins_leaks.py",
+    "tests/test_leaks.py",
+    "tests/test_pipeline.py",
+    "tests/integrity/test_reads.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/cache/test_pages.py",
+    "tests/integrity/test_strategies.py",
+    "tests/integrity/test_access.py",
+    "tests/test_headers.py",
+    "tests/test_async.py",
+)
+LEAKS_TESTS = (
+    "tests/test_pins_leaks.py",
+    "tests/test_leaks.py",
+    "tests/integrity/test_strategies.py",
+    "tests/integrity/test_reads.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/cache/test_pages.py",
+    "tests/test_pipeline.py",
+)
+VARIATION_TESTS = (
+    "tests/cache/test_strategies.py",
+    "tests/cache/test_pins_variation.py",
+    "tests/test_checks.py",
+    "tests/integrity/test_strategies.py",
+    "tests/test_leaks.py",
+    "tests/test_pins_leaks.py",
+    "tests/test_headers.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/cache/test_pages.py",
+    "tests/integrity/test_reads.py",
+    "tests/test_pipeline.py",
+)
+PAGES_TESTS = (
+    "tests/cache/test_pins_pages.py",
+    "tests/integrity/test_page_keys.py",
+    "tests/cache/test_pages.py",
+    "tests/test_pipeline.py",
+    "tests/integrity/test_reads.py",
+    "tests/integrity/test_access.py",
+    "tests/test_deferred.py",
+    "tests/test_headers.py",
+    "tests/cache/test_language.py",
+    "tests/cache/test_identity.py",
+)
+PIPELINE_TESTS = (
+    "tests/test_pins_pipeline.py",
+    "tests/test_pipeline.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/cache/test_pages.py",
+    "tests/integrity/test_access.py",
+    "tests/integrity/test_reads.py",
+    "tests/integrity/test_deferred_access.py",
+    "tests/test_deferred.py",
+    "tests/test_pins_deferred.py",
+    "tests/test_headers.py",
+    "tests/test_partials.py",
+    "tests/test_async.py",
+    "tests/test_mixins.py",
+)
+DEFERRED_TESTS = (
+    "tests/test_pins_deferred.py",
+    "tests/test_deferred.py",
+    "tests/integrity/test_deferred_access.py",
+)
+CLONE_TESTS = (
+    "tests/test_pins_headers.py",
+    "tests/test_headers.py",
+    "tests/test_panel.py",
+    "tests/test_csrf.py",
+    "tests/test_pins_csrf.py",
+    "tests/test_leaks.py",
+    "tests/integrity/test_reads.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/cache/test_pages.py",
+    "tests/test_pipeline.py",
 )
 
 MODULES: dict[str, Module] = {
@@ -658,6 +749,895 @@ MODULES: dict[str, Module] = {
                 "nothing replaced before storing",
             ),
         ),
+    ),
+    "layouts_cbv.tracking": Module(
+        TRACKING_TESTS,
+        mutants(
+            TRACKING,
+            (
+                '    if key == "QUERY_STRING":\n        return QUERY\n',
+                "",
+                "META['QUERY_STRING'] is not a read of the query",
+            ),
+            (
+                '    if key.startswith("HTTP_"):\n        return _header_read(key.removeprefix("HTTP_"))',
+                '    if key.startswith("HTTP_"):\n        return None',
+                "META's HTTP_* headers (HTTP_COOKIE, HTTP_HOST, ...) are not reads",
+            ),
+            (
+                '    if name == "cookie":\n        return COOKIES\n',
+                "",
+                "the Cookie header counts as an ordinary header, not as cookies",
+            ),
+            (
+                "if name in _HOST_HEADERS or name == _proxy_ssl_header():",
+                "if name == _proxy_ssl_header():",
+                "the Host and X-Forwarded-* headers are not reads of the host",
+            ),
+            (
+                "if name in _HOST_HEADERS or name == _proxy_ssl_header():",
+                "if name in _HOST_HEADERS:",
+                "the SECURE_PROXY_SSL_HEADER is not a read of the host",
+            ),
+            (
+                '_HOST_HEADERS = frozenset({"host", "x-forwarded-host", "x-forwarded-port"})',
+                '_HOST_HEADERS = frozenset({"host", "x-forwarded-port"})',
+                "X-Forwarded-Host is not a read of the host",
+            ),
+            (
+                'name = name.lower().replace("_", "-")',
+                "name = name.lower()",
+                "META header names keep their underscores",
+            ),
+            (
+                "        self._reads.note(self._classify(key))\n        return self._data[key]",
+                "        return self._data[key]",
+                "mapping[key] is not noted",
+            ),
+            (
+                "        self._reads.note(self._classify(key))\n        return key in self._data",
+                "        return key in self._data",
+                "'key in mapping' is not noted",
+            ),
+            (
+                "        self._reads.note(self._classify(key))\n        return self._data.get(key, default)",
+                "        return self._data.get(key, default)",
+                "mapping.get(key) is not noted",
+            ),
+            (
+                "        self._all()\n        return iter(self._data)",
+                "        return iter(self._data)",
+                "iterating a mapping is not noted",
+            ),
+            (
+                "        self._all()\n        return getattr(self._data, name)",
+                "        return getattr(self._data, name)",
+                "QueryDict methods (getlist, items, ...) are not noted",
+            ),
+            (
+                '_UNTRACKED = frozenset({"accessed", "modified"})',
+                '_UNTRACKED = frozenset({"accessed", "modified", "session_key"})',
+                "session_key is not a read of the session",
+            ),
+            (
+                "        if name not in self._UNTRACKED:\n            self._reads.note(SESSION)",
+                "        if False:\n            self._reads.note(SESSION)",
+                "session attributes (get(), session_key, ...) are not noted",
+            ),
+            (
+                "    def __contains__(self, key: str) -> bool:\n        self._reads.note(SESSION)\n",
+                "    def __contains__(self, key: str) -> bool:\n",
+                "'key in session' is not noted",
+            ),
+            (
+                "    def __getitem__(self, key: str) -> Any:\n        self._reads.note(SESSION)\n",
+                "    def __getitem__(self, key: str) -> Any:\n",
+                "session[key] is not noted",
+            ),
+            (
+                "    def __setitem__(self, key: str, value: Any) -> None:\n        self._reads.note(SESSION)\n",
+                "    def __setitem__(self, key: str, value: Any) -> None:\n",
+                "writing to the session is not noted",
+            ),
+            (
+                "    def __iter__(self) -> Iterator[Any]:\n        self._reads.note(MESSAGES)\n",
+                "    def __iter__(self) -> Iterator[Any]:\n",
+                "iterating messages is not noted",
+            ),
+            (
+                "    def __len__(self) -> int:\n        self._reads.note(MESSAGES)\n",
+                "    def __len__(self) -> int:\n",
+                "counting messages is not noted",
+            ),
+            (
+                "    def add(self, *args: Any, **kwargs: Any) -> Any:\n        self._reads.note(MESSAGES)\n",
+                "    def add(self, *args: Any, **kwargs: Any) -> Any:\n",
+                "adding a message is not noted",
+            ),
+            (
+                "    def evaluate() -> Any:\n        reads.note(USER)\n",
+                "    def evaluate() -> Any:\n",
+                "evaluating request.user is not noted",
+            ),
+            (
+                "    async def tracked() -> Any:\n        reads.note(USER)\n",
+                "    async def tracked() -> Any:\n",
+                "await request.auser() is not noted",
+            ),
+            (
+                "        with reads.paused():\n            return _unwrap(user)",
+                "        return _unwrap(user)",
+                "loading the user also counts as reading the session",
+            ),
+            (
+                "if what is not None and not self._paused:",
+                "if what is not None:",
+                "reads are noted while paused",
+            ),
+            (
+                '    if name == "_messages":\n        return TrackedMessages(value, reads)',
+                '    if name == "_messages":\n        return value',
+                "the message storage is not watched",
+            ),
+            (
+                '    if name == "COOKIES":\n        return TrackedMapping(value, reads, lambda key: COOKIES, (COOKIES,))',
+                '    if name == "COOKIES":\n        return value',
+                "request.COOKIES is not watched",
+            ),
+            (
+                '    if name == "GET":\n        return TrackedMapping(value, reads, lambda key: QUERY, (QUERY,))',
+                '    if name == "GET":\n        return value',
+                "request.GET is not watched",
+            ),
+            (
+                '"COOKIES", "META", "environ", "headers", "GET")',
+                '"COOKIES", "environ", "headers", "GET")',
+                "request.META is not watched",
+            ),
+            (
+                '_PROPERTIES = ("COOKIES", "headers", "GET")',
+                '_PROPERTIES = ("headers", "GET")',
+                "COOKIES not yet parsed is not watched",
+            ),
+            (
+                "            attrs.update(self.saved)\n",
+                "",
+                "the request's own values are not put back",
+            ),
+        ),
+    ),
+    "layouts_cbv.leaks": Module(
+        LEAKS_TESTS,
+        mutants(
+            LEAKS,
+            (
+                "return sorted(set(found) - variation_of(strategy).allowed - set(also))",
+                "return sorted(set(found) - variation_of(strategy).allowed)",
+                "what a page key adds (query, language) is not allowed",
+            ),
+            (
+                "return sorted(set(found) - variation_of(strategy).allowed - set(also))",
+                "return sorted(set(found) - set(also))",
+                "nothing the strategy varies on is allowed",
+            ),
+            (
+                "return sorted(set(found) - variation_of(strategy).allowed - set(also))",
+                "return sorted(set(found) - variation_of(strategy).names - set(also))",
+                "the declared names, not what they allow (a session's user)",
+            ),
+            (
+                "return sorted(set(found) - variation_of(strategy).allowed - set(also))",
+                'return sorted(set(found) - variation_of(strategy).allowed - set(also) - {"cookies"})',
+                "cookies may be stored",
+            ),
+            (
+                "return sorted(set(found) - variation_of(strategy).allowed - set(also))",
+                'return sorted(set(found) - variation_of(strategy).allowed - set(also) - {"messages"})',
+                "messages may be stored",
+            ),
+            (
+                "    if not unsafe:\n        return True",
+                "    if True:\n        return True",
+                "everything may be stored",
+            ),
+            (
+                '    if conf.get("STRICT_VARY"):\n        raise UnsafeVary(message)',
+                "    if False:\n        raise UnsafeVary(message)",
+                "STRICT_VARY ignored",
+            ),
+            (
+                "first = (label, type(strategy)) not in _warned",
+                "first = True",
+                "a warning for every refusal",
+            ),
+            (
+                "    if first:\n        logger.warning(message)",
+                "    if False:\n        logger.warning(message)",
+                "refusals never warn",
+            ),
+            (
+                "        logger.warning(message)\n    return False",
+                "        logger.warning(message)\n    return True",
+                "stored anyway after the warning",
+            ),
+            (
+                "class UnsafeVary(ImproperlyConfigured):",
+                "class UnsafeVary(Exception):",
+                "UnsafeVary is no longer an ImproperlyConfigured",
+            ),
+            (
+                "        if not variation_of(strategy).declared\n",
+                "        if False\n",
+                "the warning does not say the strategy does not declare varies_on",
+            ),
+            (
+                "    if MESSAGES in unsafe:\n",
+                "    if False:\n",
+                "no advice for messages",
+            ),
+            (
+                "    if COOKIES in unsafe:\n",
+                "    if False:\n",
+                "no advice for cookies",
+            ),
+            (
+                "    if not variation_of(strategy).declared:\n        return (",
+                "    if False:\n        return (",
+                "no advice to declare varies_on",
+            ),
+            (
+                '    if SESSION in unsafe:\n        return "use cache.per_session()"',
+                '    if False:\n        return "use cache.per_session()"',
+                "no advice for the session",
+            ),
+            (
+                "        if PATH in strategy.varies_on:\n",
+                "        if False:\n",
+                "per_path reading the user is told to use per_user",
+            ),
+            (
+                "    if HOST in unsafe:\n",
+                "    if False:\n",
+                "no advice for the host",
+            ),
+            (
+                "sorted({*strategy.varies_on, *unsafe})",
+                "sorted(unsafe)",
+                "the advised varies_on forgets what the strategy varies on",
+            ),
+        ),
+    ),
+    "layouts_cbv.cache.variation": Module(
+        VARIATION_TESTS,
+        mutants(
+            VARIATION,
+            (
+                "if isinstance(names, str) or not isinstance(names, Iterable):",
+                "if not isinstance(names, Iterable):",
+                "varies_on as a string accepted",
+            ),
+            (
+                "if not (isinstance(name, str) and (name in NAMES or _is_header(name))):",
+                "if not (isinstance(name, str) and (name in NAMES or name.startswith(HEADER))):",
+                "any header:... accepted, not only header names",
+            ),
+            (
+                "bool(_TOKEN.fullmatch(name.removeprefix(HEADER)))",
+                "bool(_TOKEN.match(name.removeprefix(HEADER)))",
+                "header names checked at their start only",
+            ),
+            (
+                "NAMES = frozenset({USER, SESSION, PATH, QUERY, HOST, LANGUAGE})",
+                "NAMES = frozenset({USER, SESSION, PATH, QUERY, HOST})",
+                "language refused as a varies_on name",
+            ),
+            (
+                "    return HEADER + name.lower()",
+                "    return HEADER + name",
+                "header names compared case-sensitively",
+            ),
+            (
+                "frozenset(header(n.removeprefix(HEADER)) if n.startswith(HEADER) else n for n in names)",
+                "frozenset(names)",
+                "declared header names not normalised",
+            ),
+            (
+                "        if not self.declared:\n            return frozenset()\n",
+                "",
+                "an undeclared strategy may read what it inherits",
+            ),
+            (
+                "return self.names | ({USER} if SESSION in self.names else frozenset())",
+                "return self.names",
+                "per-session keys may not read the user",
+            ),
+            (
+                "return self.names | ({USER} if SESSION in self.names else frozenset())",
+                "return self.names | {USER}",
+                "every strategy may read the user",
+            ),
+            (
+                "return self.names if self.declared else NAMES",
+                "return self.names",
+                "an undeclared strategy depends on nothing",
+            ),
+            (
+                "return bool(self.depends_on & VISITOR_CHOSEN) or any(",
+                "return any(",
+                "path, query and host keys count as bounded",
+            ),
+            (
+                "return bool(self.depends_on & VISITOR_CHOSEN) or any(\n            name.startswith(HEADER) for name in self.depends_on\n        )",
+                "return bool(self.depends_on & VISITOR_CHOSEN)",
+                "header keys count as bounded",
+            ),
+            (
+                "VISITOR_CHOSEN = frozenset({PATH, QUERY, HOST})",
+                "VISITOR_CHOSEN = frozenset({PATH, HOST})",
+                "query keys count as bounded",
+            ),
+            (
+                'PERSONAL = frozenset({USER, SESSION, "cookies", "messages"})',
+                'PERSONAL = frozenset({USER, SESSION, "cookies"})',
+                "messages do not make a page personal",
+            ),
+            (
+                'PERSONAL = frozenset({USER, SESSION, "cookies", "messages"})',
+                'PERSONAL = frozenset({USER, SESSION, "messages"})',
+                "cookies do not make a page personal",
+            ),
+            (
+                'PERSONAL = frozenset({USER, SESSION, "cookies", "messages"})',
+                'PERSONAL = frozenset({USER, "cookies", "messages"})',
+                "the session does not make a page personal",
+            ),
+            (
+                "return self.declared and self.names <= names",
+                "return self.names <= names",
+                "an undeclared strategy is baked into pages",
+            ),
+            (
+                "return self.declared and self.names <= names",
+                "return self.declared and self.names < names",
+                "a panel varying exactly as the page is a hole",
+            ),
+            (
+                "UNCACHED = Variation(frozenset(), declared=True)",
+                "UNCACHED = Variation(frozenset(), declared=False)",
+                "uncached panels count as undeclared (personal)",
+            ),
+        ),
+    ),
+    "layouts_cbv.pages": Module(
+        PAGES_TESTS,
+        mutants(
+            PAGES,
+            (
+                "names = set(variation.names if variation.declared else ())",
+                "names = set(variation.names)",
+                "an undeclared page strategy's inherited names count",
+            ),
+            (
+                "    if not ignore_query:\n        names.add(QUERY)",
+                "    names.add(QUERY)",
+                "a page that ignores the query still counts it in its key",
+            ),
+            (
+                "    if not ignore_query:\n        names.add(QUERY)",
+                "    if False:\n        names.add(QUERY)",
+                "a page key never counts the query",
+            ),
+            (
+                "if panel.cache is None or panel.condition is not None:",
+                "if panel.cache is None:",
+                "conditional panels baked",
+            ),
+            (
+                "if panel.cache is None or panel.condition is not None:",
+                "if panel.condition is not None:",
+                "uncached panels baked",
+            ),
+            (
+                "rendered = [(name, panel) for name, panel in panels if not panel.defer]",
+                "rendered = list(panels)",
+                "deferred panels baked or holes",
+            ),
+            (
+                "baked = tuple(name for name, _ in rendered if name not in holes)",
+                "baked = ()",
+                "the page records no baked panels",
+            ),
+            (
+                "return holes, baked, tuple(sorted(backends, key=str))",
+                "return holes, baked, ()",
+                "no epochs read for baked panels",
+            ),
+            (
+                '    if " at 0x" in text:\n        raise UnstableArguments(text)',
+                "    if False:\n        raise UnstableArguments(text)",
+                "as_view() arguments that differ per process accepted",
+            ),
+            (
+                '    if not initkwargs:\n        return ""\n',
+                "",
+                "every page key gets an arguments digest",
+            ),
+            (
+                "return hashlib.sha256(_stable(dict(initkwargs)).encode()).hexdigest()[:16]",
+                'return ""',
+                "as_view() arguments left out of the page key",
+            ),
+            (
+                'vary.replace("%", "%25").replace("?", "%3F")',
+                'vary.replace("?", "%3F")',
+                "% not escaped in page keys",
+            ),
+            (
+                '.replace("?", "%3F").replace("#", "%23")',
+                '.replace("#", "%23")',
+                "? not escaped in page keys",
+            ),
+            (
+                '.replace("#", "%23").replace("@", "%40")',
+                '.replace("@", "%40")',
+                "# not escaped in page keys",
+            ),
+            (
+                'name = name_part(f"{type(view).__module__}.{type(view).__qualname__}")',
+                'name = name_part(f"{type(view).__qualname__}")',
+                "page keys name the view without its module",
+            ),
+            (
+                '    if conf.locale_middleware_installed():\n        vary += "@" + (translation.get_language() or "")\n',
+                "",
+                "the language left out of page keys",
+            ),
+            (
+                "if query and not view.page_cache_ignore_query:",
+                "if query:",
+                "page_cache_ignore_query ignored",
+            ),
+            (
+                "if query and not view.page_cache_ignore_query:",
+                "if False:",
+                "the query left out of page keys",
+            ),
+            (
+                "        if identity.refuted(self.request):\n",
+                "        if False:\n",
+                "a page keyed for a refuted user claim is served",
+            ),
+            (
+                "if entry.epochs == self.epochs and None not in dict(self.epochs).values():",
+                "if entry.epochs == self.epochs:",
+                "pages served on missing (evicted) epochs",
+            ),
+            (
+                "        if self._baked_now(lookup) != entry.baked:\n            return None",
+                "        if self._baked_now(lookup) != entry.baked:\n            pass",
+                "a page with an invalidated baked panel served",
+            ),
+            (
+                "return entry if time.time() < entry.fresh_until else None",
+                "return entry",
+                "expired pages served",
+            ),
+            (
+                "if response.status_code != 200 or response.cookies or fresh_until <= now:",
+                "if response.status_code != 200 or fresh_until <= now:",
+                "a response that sets a cookie is stored",
+            ),
+            (
+                "if response.status_code != 200 or response.cookies or fresh_until <= now:",
+                "if response.cookies or fresh_until <= now:",
+                "non-200 responses stored",
+            ),
+            (
+                "            + [outcomes[name].fresh_until or now for name in self.baked if name in outcomes]\n",
+                "",
+                "a page outlives its baked panels",
+            ),
+            (
+                "        if not self._shareable(outcomes, reads):\n            return None",
+                "        if False:\n            return None",
+                "a page stored whatever it read",
+            ),
+            (
+                "if outcome is None or outcome.failed or not (outcome.from_cache or outcome.stored):",
+                "if outcome is None or outcome.failed:",
+                "a panel its own cache refused is baked in",
+            ),
+            (
+                "return may_store(label, self.strategy, reads, also=self.names)",
+                "return may_store(label, self.strategy, reads)",
+                "a page may not read the query its key varies on",
+            ),
+            (
+                "    if PERSONAL & set(depends_on):\n        headers.add_cache_control(response, private=True)",
+                "    if False:\n        headers.add_cache_control(response, private=True)",
+                "personal pages are not private",
+            ),
+            (
+                "    headers.add_vary(response, headers.vary_for(depends_on))\n",
+                "",
+                "cacheable pages get no Vary",
+            ),
+        ),
+    ),
+    "layouts_cbv.pipeline": Module(
+        PIPELINE_TESTS,
+        mutants(
+            PIPELINE,
+            (
+                "            self.watch = Watch(request)\n            try:\n                response = handler(request, *args, **kwargs)\n            except BaseException:\n                self.stop_watching()\n                raise\n",
+                "            try:\n                response = handler(request, *args, **kwargs)\n            except BaseException:\n                self.stop_watching()\n                raise\n            self.watch = Watch(request)\n",
+                "a sync handler runs unwatched",
+            ),
+            (
+                "                self.watch = Watch(request)\n                try:\n                    response = await handler(request, *args, **kwargs)\n                except BaseException:\n                    self.stop_watching()\n                    raise\n",
+                "                try:\n                    response = await handler(request, *args, **kwargs)\n                except BaseException:\n                    self.stop_watching()\n                    raise\n                self.watch = Watch(request)\n",
+                "an async handler runs unwatched",
+            ),
+            (
+                'if getattr(response, "layout_pipeline", None) is self and not response.is_rendered:',
+                "if False:",
+                "the watch ends before the response renders",
+            ),
+            (
+                "        if self.watch is not None:\n            self.watch.end()",
+                "        if self.watch is not None:\n            pass",
+                "the watch never ends",
+            ),
+            (
+                "        finally:\n            self.stop_watching()\n\n    def render_page",
+                "        finally:\n            pass\n\n    def render_page",
+                "the watch outlives rendering",
+            ),
+            (
+                "            request.method not in pages.CACHEABLE_METHODS\n            or ",
+                "            ",
+                "any method served from the page cache",
+            ),
+            (
+                "            or self.deferred_name is not None\n",
+                "",
+                "the panel endpoint's request served from the page cache",
+            ),
+            (
+                '            or not conf.get("CACHE_ENABLED")\n',
+                "",
+                "CACHE_ENABLED=False still uses the page cache",
+            ),
+            (
+                "if strategy is None or self.is_partial():",
+                "if strategy is None:",
+                "partial requests use the page cache",
+            ),
+            (
+                "        self.hook_reads = hooks.reads.found\n",
+                "",
+                "what the hooks read is not counted",
+            ),
+            (
+                "reads = self.watch.reads.found | self.hook_reads",
+                "reads = self.watch.reads.found",
+                "what the hooks read is not merged into the page's reads",
+            ),
+            (
+                "        finally:\n            hooks.end()",
+                "        finally:\n            pass",
+                "the hooks' watch never ends",
+            ),
+            (
+                "        outcomes = self.render_panels({name: self.panels[name] for name in page.holes}, context)",
+                "        outcomes = self.render_panels({}, context)",
+                "holes not filled on a hit",
+            ),
+            (
+                "        if entry.vary:\n            headers.add_vary",
+                "        if False:\n            headers.add_vary",
+                "the stored Vary lost on a hit",
+            ),
+            (
+                "response, html, entry.created, entry.fresh_until, self.depends_on(outcomes)",
+                "response, html, entry.created, entry.fresh_until, self.depends_on({})",
+                "on a hit the holes do not count in the page's headers",
+            ),
+            (
+                "hole_outcomes = {name: outcomes[name] for name in holes if name in outcomes}",
+                "hole_outcomes = {}",
+                "on a miss the holes do not count in the page's headers",
+            ),
+            (
+                "found = set(variation_of(self.strategy).depends_on)",
+                "found = set()",
+                "the page's own strategy does not count in its headers",
+            ),
+            (
+                "        with self.watch.reads.paused() if self.watch is not None else nullcontext():\n            return renderer",
+                "        with nullcontext():\n            return renderer",
+                "panels' reads count as the page's",
+            ),
+            (
+                "if panel is None or not panel.defer:",
+                "if panel is None:",
+                "the endpoint renders panels that are not deferred",
+            ),
+            (
+                "        headers.add_cache_control(response, private=True)\n        return body",
+                "        return body",
+                "deferred panels are not private",
+            ),
+            (
+                "return freeze(self.extra_context()) if self.page is not None else context",
+                "return context",
+                "holes see the view's context on a miss only",
+            ),
+            (
+                "return {name: panel for name, panel in self.panels.items() if not panel.defer}",
+                "return dict(self.panels)",
+                "deferred panels rendered into the page",
+            ),
+        ),
+    ),
+    "layouts_cbv.deferred+views": Module(
+        DEFERRED_TESTS,
+        [
+            *mutants(
+                DEFERRED,
+                (
+                    '"query": request.META.get("QUERY_STRING", ""),',
+                    '"query": "",',
+                    "references forget the page's query",
+                ),
+                (
+                    '"args": [str(arg) for arg in view.args],',
+                    '"args": [],',
+                    "references forget the page's positional URL arguments",
+                ),
+                (
+                    '"kwargs": {key: str(value) for key, value in view.kwargs.items()},',
+                    '"kwargs": {},',
+                    "references forget the page's URL keyword arguments",
+                ),
+                (
+                    'max_age=conf.get("DEFERRED_MAX_AGE")',
+                    "max_age=None",
+                    "references never expire",
+                ),
+                (
+                    'SALT = "layouts_cbv.deferred"',
+                    'SALT = "django.core.signing"',
+                    "anything signed with Django's default salt is a reference",
+                ),
+                (
+                    '        if not isinstance(payload, dict):\n            raise BadReference("the reference is not a mapping")\n',
+                    "",
+                    "a signed payload that is not a mapping is not refused",
+                ),
+                (
+                    ' or not path.startswith("/"):',
+                    ":",
+                    "a relative page path accepted",
+                ),
+                (
+                    "        if not all(isinstance(text, str) for text in texts)",
+                    "        if False",
+                    "non-text view, panel, path and query accepted",
+                ),
+                (
+                    "        if not (isinstance(args, list) and all(isinstance(arg, str) for arg in args)):\n",
+                    "        if False:\n",
+                    "args that are not a list of text accepted",
+                ),
+                (
+                    "return list(self.args) == [str(arg) for arg in args] and self.kwargs == {",
+                    "return self.kwargs == {",
+                    "the positional URL arguments are not matched",
+                ),
+                (
+                    "list(self.args) == [str(arg) for arg in args] and self.kwargs == {\n            key: str(value) for key, value in kwargs.items()\n        }",
+                    "list(self.args) == [str(arg) for arg in args]",
+                    "the URL keyword arguments are not matched",
+                ),
+                (
+                    "        if self.mode == ESI:\n",
+                    "        if False:\n",
+                    "defer='esi' emits the browser placeholder",
+                ),
+                (
+                    "    if mode != ESI:\n        add_script",
+                    "    if False:\n        add_script",
+                    "the script that fetches deferred panels is never queued",
+                ),
+            ),
+            *mutants(
+                VIEWS,
+                (
+                    "        and issubclass(view_class, LayoutMixin)\n",
+                    "",
+                    "a view without LayoutMixin is called",
+                ),
+                (
+                    "        and view_path(view_class) == reference.view\n",
+                    "",
+                    "the view the reference names is not checked",
+                ),
+                (
+                    "        and reference.matches(match.args, match.kwargs)\n",
+                    "",
+                    "the URL arguments the reference names are not checked",
+                ),
+                (
+                    "    response = match.func(page, *match.args, **match.kwargs)",
+                    "    view = view_class()\n    view.setup(page, *match.args, **match.kwargs)\n    response = view.get(page, *match.args, **match.kwargs)",
+                    "the view's dispatch (its access checks) skipped: get() called directly",
+                ),
+                (
+                    "    if not isinstance(response, HttpResponseBase):\n        response = async_to_sync(_awaited)(response)",
+                    "    if False:\n        response = async_to_sync(_awaited)(response)",
+                    "async views not awaited",
+                ),
+                (
+                    'return response if response.status_code != 200 else refused(BadReference("no layout"))',
+                    "return response",
+                    "a 200 that is not a layout page is sent as the panel",
+                ),
+                (
+                    "    try:\n        response.render()\n    except BadReference as exc:\n        return refused(exc)\n",
+                    "    response.render()\n",
+                    "a reference to a panel that is not deferred raises",
+                ),
+                (
+                    "    copy_csrf_state(page, request)  # a form",
+                    "    # a form",
+                    "the panel's CSRF cookie not set on the response",
+                ),
+                (
+                    "except (KeyError, signing.BadSignature, BadReference, Resolver404) as exc:",
+                    "except (KeyError, signing.BadSignature, BadReference) as exc:",
+                    "a page path that resolves to nothing is not a 400",
+                ),
+                (
+                    "except (KeyError, signing.BadSignature, BadReference, Resolver404) as exc:",
+                    "except (signing.BadSignature, BadReference, Resolver404) as exc:",
+                    "a request without ?ref= is not a 400",
+                ),
+                (
+                    '"QUERY_STRING": reference.query}',
+                    '"QUERY_STRING": request.META.get("QUERY_STRING", "")}',
+                    "the page request keeps the endpoint's QUERY_STRING",
+                ),
+                (
+                    "    page.GET = QueryDict(reference.query)\n",
+                    "",
+                    "the page request keeps the endpoint's GET",
+                ),
+                (
+                    "    vars(page)[DEFERRED_PANEL] = reference.panel\n",
+                    "",
+                    "the endpoint renders the whole page",
+                ),
+                (
+                    "    page.path = reference.path\n",
+                    "",
+                    "the page request keeps the endpoint's path",
+                ),
+                (
+                    "    if not reference.path.startswith(script_name):\n        raise BadReference",
+                    "    if False:\n        raise BadReference",
+                    "a page path outside the site's script name accepted",
+                ),
+            ),
+        ],
+    ),
+    "layouts_cbv.clone+headers": Module(
+        CLONE_TESTS,
+        [
+            *mutants(
+                CLONE,
+                (
+                    "    return clone, track(clone, values)",
+                    "    clone.__dict__.update(values)\n    return clone, Reads()",
+                    "a clone's reads are not watched",
+                ),
+                (
+                    "    values = originals(request)\n",
+                    "    values = {name: vars(request)[name] for name in originals(request)}\n",
+                    "a clone of a watched page wraps the page's proxies",
+                ),
+                (
+                    '    clone.method = "GET"\n',
+                    "",
+                    "a panel of a POST page runs as POST",
+                ),
+                (
+                    "    clone.layout_role = PANEL",
+                    "    clone.layout_role = MAIN",
+                    "a panel's request says it is the main one",
+                ),
+                (
+                    "    clone.layout_context = layout_context",
+                    "    clone.layout_context = {}",
+                    "panels do not see the layout context",
+                ),
+                (
+                    '    meta = {**values["META"], "REQUEST_METHOD": "GET", "CONTENT_LENGTH": "0"}',
+                    '    meta = values["META"]',
+                    "a clone shares the page's META",
+                ),
+                (
+                    '    for key in ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"):',
+                    '    for key in ("CSRF_COOKIE",):',
+                    "CSRF_COOKIE_NEEDS_UPDATE not copied back",
+                ),
+                (
+                    '    for key in ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"):',
+                    '    for key in ("CSRF_COOKIE_NEEDS_UPDATE",):',
+                    "CSRF_COOKIE not copied back",
+                ),
+            ),
+            *mutants(
+                HEADERS,
+                (
+                    'names = ["Cookie"] if depends_on & PERSONAL else []',
+                    "names = []",
+                    "personal parts do not add Vary: Cookie",
+                ),
+                (
+                    "    names += sorted(\n",
+                    "    names += [] and sorted(\n",
+                    "header parts do not add their header to Vary",
+                ),
+                (
+                    "        vary.extend(vary_for(outcome.depends_on))\n",
+                    "",
+                    "what panels depend on is not in Vary",
+                ),
+                (
+                    "        vary.extend(outcome.headers.vary)\n",
+                    "",
+                    "panels' own Vary headers are not merged",
+                ),
+                (
+                    'private = private or "private" in directives',
+                    "private = private",
+                    "a private panel does not make the page private",
+                ),
+                (
+                    'no_store = no_store or "no-store" in directives',
+                    "no_store = no_store",
+                    "a no-store panel does not make the page no-store",
+                ),
+                (
+                    "if outcome.headers.cookies and not outcome.from_cache:",
+                    "if False:",
+                    "cookies of freshly rendered panels are dropped",
+                ),
+                (
+                    "if outcome.headers.cookies and not outcome.from_cache:",
+                    "if outcome.headers.cookies:",
+                    "cookies applied from cached panels too",
+                    "entries never keep cookies: an outcome served from the cache "
+                    "(_from_entry) has headers.cookies None",
+                ),
+                (
+                    "    if not names:\n        return  # patch_vary_headers",
+                    "    if False:\n        return  # patch_vary_headers",
+                    "an empty list of names still sets Vary",
+                ),
+                (
+                    "    elif not {name.lower() for name in names} <= {",
+                    "    elif False and not {name.lower() for name in names} <= {",
+                    "names not added to an existing Vary",
+                ),
+                (
+                    'if "Cache-Control" in response or len(directives) != 1:',
+                    "if len(directives) != 1:",
+                    "one directive replaces an existing Cache-Control",
+                ),
+            ),
+        ],
     ),
 }
 
