@@ -146,8 +146,36 @@ class ReturnsCreated(Base):
         return self.render_to_response(self.get_context_data(), status=201)
 
 
+# 15. Strategies of the page and of its baked panels.
+class OneKeyForAll(cache.PerUserCache):
+    """PerUserCache's varies_on, but a get_vary of its own that tells nobody apart."""
+
+    def get_vary(self, request):
+        return ""
+
+
+class UndeclaredPage(Base):
+    layout_template = "integrity/layout_user.html"  # shows [username]
+    page_cache = OneKeyForAll(60)
+
+
+class GreetsInSharedPanel(Base):
+    nav = Panel(
+        counted("nav", lambda r: f"<nav>hi {r.user.username}</nav>"), cache=cache.sitewide(60)
+    )
+
+
+class ByCountry(Base):
+    page_cache = cache.custom(
+        lambda request: request.headers.get("X-Country", ""), 60, varies_on={"header:X-Country"}
+    )
+
+
 urlpatterns = [
     path("set/<str:flavour>/", set_flavour),
+    path("undeclared/", UndeclaredPage.as_view()),
+    path("greets/", GreetsInSharedPanel.as_view()),
+    path("by-country/", ByCountry.as_view()),
     path("session-content/", SessionContent.as_view()),
     path("conditional/", Conditional.as_view()),
     path("custom/", Custom.as_view()),
@@ -406,3 +434,51 @@ def test_a_page_with_a_personal_hole_is_private_and_varies_on_cookie():
         assert "private" in directives and "public" not in directives
         assert "Cookie" in {part.strip() for part in response["Vary"].split(",")}
         assert "you are alice" in body(response)
+
+
+def test_a_page_is_never_served_past_its_fresh_time(client, clock):
+    start = clock["t"]
+    clock["t"] = start + 0.6
+    client.get("/base/?first")  # stores the baked nav, fresh until start + 60.6
+    clock["t"] = start + 1
+    client.get("/base/?second")  # this page is fresh until then too: 59.6 s from now
+    clock["t"] = start + 60.8  # the cache may keep it a little longer (whole seconds)
+    calls.clear()
+    client.get("/base/?second")
+    assert "view" in calls, "the page was served after it expired"
+
+
+# -- 15 -----------------------------------------------------------------------------
+
+
+def test_a_page_cached_with_an_undeclared_strategy_is_never_served_to_another_user():
+    clients = {}
+    for name in ("alice", "bob"):
+        clients[name] = Client()
+        clients[name].force_login(User.objects.create_user(name))
+    for name in ("alice", "bob", "alice"):
+        page = body(clients[name].get("/undeclared/"))
+        other = "bob" if name == "alice" else "alice"
+        assert f"<header>[{name}]</header>" in page and f"[{other}]" not in page
+    assert calls.count("view") == 3
+
+
+def test_a_baked_panel_that_its_own_cache_refused_keeps_the_page_unstored():
+    seen = {}
+    for name in ("alice", "bob"):
+        client = Client()
+        client.force_login(User.objects.create_user(name))
+        seen[name] = body(client.get("/greets/"))
+    assert "hi alice" in seen["alice"]
+    assert "hi bob" in seen["bob"] and "hi alice" not in seen["bob"]
+    assert calls.count("view") == 2
+
+
+def test_a_page_cached_per_header_varies_on_that_header_and_is_not_private(client):
+    miss = client.get("/by-country/", headers={"X-Country": "FR"})
+    hit = client.get("/by-country/", headers={"X-Country": "FR"})
+    assert calls.count("view") == 1
+    for response in (miss, hit):
+        assert "X-Country" in {part.strip() for part in response["Vary"].split(",")}
+        assert "private" not in response["Cache-Control"]
+        assert response["Cache-Control"].startswith("max-age=")
