@@ -1,13 +1,16 @@
 """Pins: a deferred panel, fetched from the endpoint, sees the page's request.
 
 Its path, query string and the view's URL arguments are the page's, whatever the
-endpoint does to get there; only the HTML the visitor gets is checked.
+endpoint does to get there; only the HTML the visitor gets is checked. The endpoint
+renders only the page's deferred panels.
 """
 
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
@@ -42,10 +45,15 @@ class CachedShop(Shop):
     page_cache = cache.per_path(600)
 
 
+class FullPathShop(Shop):
+    cart = Panel(lambda request: f"<p>full={request.get_full_path()}</p>", defer=True)
+
+
 urlpatterns = [
     path("shop/<slug:aisle>/", Shop.as_view()),
     re_path(r"^aisle/(\w+)/(\d+)/$", Shop.as_view()),
     path("cached/<slug:aisle>/", CachedShop.as_view()),
+    path("full/<slug:aisle>/", FullPathShop.as_view()),
     path("layouts/", include("layouts_cbv.urls")),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
@@ -84,3 +92,18 @@ def test_a_stored_page_refers_its_deferred_panel_to_its_own_path_query_and_kwarg
     calls.clear()
     other = deferred_html(client, "/cached/veg/")
     assert "<p>path=/cached/veg/ query= args=[] kwargs={'aisle': 'veg'}</p>" in other
+
+
+def test_the_panel_sees_the_page_full_path_not_the_endpoints(client):
+    assert "<p>full=/full/fruit/?q=1</p>" in deferred_html(client, "/full/fruit/?q=1")
+
+
+def test_a_reference_to_a_panel_of_the_page_that_is_not_deferred_gets_400(client):
+    [url] = REFERENCE.findall(client.get("/shop/fruit/").content.decode())
+    endpoint, query = urlsplit(html.unescape(url))[2:4]
+    salt = "layouts_cbv.deferred"
+    payload = signing.loads(parse_qs(query)["ref"][0], salt=salt)
+    payload["panel"] = "edge"  # on the page, but rendered with it: not for the endpoint
+    response = client.get(endpoint, {"ref": signing.dumps(payload, salt=salt, compress=True)})
+    assert response.status_code == 400
+    assert "<p>edge</p>" not in response.content.decode()
