@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.models import User
 from django.core import signing
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
 from django.views.generic import DetailView, TemplateView
@@ -76,6 +77,31 @@ VIEWS = {
 }
 # References name the view by its dotted path: make each importable from this module.
 globals().update((view.__name__, view) for view in VIEWS.values())
+
+
+async def async_get(self, request, *args, **kwargs):
+    return self.render_to_response(self.get_context_data(**kwargs))
+
+
+def answers_without_a_layout(self, request, *args, **kwargs):
+    return HttpResponse(f"<p>{SECRET}</p>")  # a JSON branch, a download: not a layout page
+
+
+AsyncShop = shop("AsyncShop", LayoutMixin, TemplateView, get=async_get)
+NoLayoutAnswer = shop("NoLayoutAnswer", LayoutMixin, TemplateView, get=answers_without_a_layout)
+plain_views = []
+
+
+class PlainPage(TemplateView):
+    """A page without LayoutMixin: no reference can name it."""
+
+    template_name = "testapp/content.html"
+
+    def get_context_data(self, **kwargs):
+        plain_views.append(self.request.path)
+        return super().get_context_data(**kwargs)
+
+
 OwnerShop = shop(
     "OwnerShop",
     LayoutMixin,
@@ -87,6 +113,9 @@ OwnerShop = shop(
 urlpatterns = [
     *(path(f"{name}/", view.as_view()) for name, view in VIEWS.items()),
     path("owned/<int:pk>/", OwnerShop.as_view()),
+    path("async/", AsyncShop.as_view()),
+    path("no-layout/", NoLayoutAnswer.as_view()),
+    path("plain/", PlainPage.as_view()),
     path("layouts/", include("layouts_cbv.urls")),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
@@ -97,6 +126,7 @@ PLACEHOLDER = re.compile(r'<div data-layouts-deferred="([^"]+)"')
 @pytest.fixture(autouse=True)
 def _reset():
     panel_calls.clear()
+    plain_views.clear()
 
 
 def deferred_url(client, page):
@@ -209,6 +239,21 @@ MALFORMED = {
     "kwargs_is_a_list": setting("kwargs", [1]),
     "path_is_none": setting("path", None),
     "path_resolves_to_no_url": setting("path", "/no/such/page/"),
+    "path_is_relative": setting("path", "public/"),
+    "args_is_a_mapping": setting("args", {}),
+    "args_is_empty_text": setting("args", ""),
+    "args_are_not_the_pages": setting("args", ["x"]),
+    "kwargs_are_not_the_pages": setting("kwargs", {"pk": "1"}),
+    "view_is_not_a_layout_view_at_its_own_path": lambda p: {
+        **p,
+        "view": f"{__name__}.PlainPage",
+        "path": "/plain/",
+    },
+    "view_answers_without_a_layout": lambda p: {
+        **p,
+        "view": f"{__name__}.NoLayoutAnswer",
+        "path": "/no-layout/",
+    },
 }
 
 
@@ -226,6 +271,20 @@ def test_malformed_reference_gets_400_logged_without_traceback(name, caplog):
     with caplog.at_level(logging.INFO):
         response = client.get(url)
     assert_refused(response, 400, "from a malformed reference")
+    assert plain_views == [], "a view without LayoutMixin was called"
     assert caplog.records, "the bad reference was not logged"
     tracebacks = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.exc_info]
     assert not tracebacks, tracebacks
+
+
+def test_the_deferred_panel_of_an_async_page_is_served(client):
+    assert_served(client, deferred_url(client, "/async/"))
+
+
+def test_a_reference_to_a_page_outside_the_sites_script_name_gets_400():
+    url = resigned(deferred_url(Client(), "/public/"), setting("path", "/site/public/"))
+    inside = Client().get(url, SCRIPT_NAME="/site")  # the site is mounted at /site
+    assert inside.status_code == 200 and SECRET in body(inside)
+    panel_calls.clear()
+    outside = resigned(url, setting("path", "/public/"))  # a page of the host's root
+    assert_refused(Client().get(outside, SCRIPT_NAME="/site"), 400, "outside the site")
