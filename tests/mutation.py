@@ -184,7 +184,7 @@ DEFERRED_TESTS = (
     "tests/integrity/test_deferred_access.py",
 )
 CLONE_TESTS = (
-    "tests/test_pins_headers.py",
+    "tests/test_pins_clone.py",
     "tests/test_headers.py",
     "tests/test_panel.py",
     "tests/test_csrf.py",
@@ -898,6 +898,8 @@ MODULES: dict[str, Module] = {
                 '_PROPERTIES = ("COOKIES", "headers", "GET")',
                 '_PROPERTIES = ("headers", "GET")',
                 "COOKIES not yet parsed is not watched",
+                "COOKIES is a cached property parsed from META['HTTP_COOKIE']: parsed under a watch, "
+                "it reads the watched META, which notes cookies all the same",
             ),
             (
                 "            attrs.update(self.saved)\n",
@@ -1211,6 +1213,8 @@ MODULES: dict[str, Module] = {
                 "if entry.epochs == self.epochs and None not in dict(self.epochs).values():",
                 "if entry.epochs == self.epochs:",
                 "pages served on missing (evicted) epochs",
+                "stored pages record settled epochs (settle() starts each missing one), never None: "
+                "an entry equals epochs that hold None only when both are empty",
             ),
             (
                 "        if self._baked_now(lookup) != entry.baked:\n            return None",
@@ -1246,6 +1250,9 @@ MODULES: dict[str, Module] = {
                 "if outcome is None or outcome.failed or not (outcome.from_cache or outcome.stored):",
                 "if outcome is None or outcome.failed:",
                 "a panel its own cache refused is baked in",
+                "a baked panel neither served from the cache nor stored by this request has no "
+                "servable entry, so its 'fresh_until or now' caps the page's freshness at now "
+                "and store() returns before _shareable() is asked",
             ),
             (
                 "return may_store(label, self.strategy, reads, also=self.names)",
