@@ -9,8 +9,9 @@ headers and query string are replaced by proxies that note what is asked of them
 * the session: its data, ``session_key`` included;
 * messages: iterating, counting or adding them (``get_messages(request)`` alone is not);
 * cookies: ``request.COOKIES``, the ``Cookie`` header;
-* the host: ``get_host()``, ``build_absolute_uri()``, the ``Host``, ``X-Forwarded-Host``
-  and ``X-Forwarded-Port`` headers and the ``SECURE_PROXY_SSL_HEADER``;
+* the host: ``get_host()``, ``build_absolute_uri()``, ``request.scheme`` and
+  ``is_secure()`` under WSGI, the ``Host``, ``X-Forwarded-Host`` and
+  ``X-Forwarded-Port`` headers and the ``SECURE_PROXY_SSL_HEADER``;
 * the query string: ``request.GET``, ``get_full_path()``;
 * any other request header, as ``header:<name>``.
 
@@ -96,8 +97,8 @@ def meta_read(key: Any) -> str | None:
         return None
     if key == "QUERY_STRING":
         return QUERY
-    if key in ("SERVER_NAME", "SERVER_PORT"):
-        return HOST  # get_host() falls back on them
+    if key in ("SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme"):
+        return HOST  # get_host() falls back on them; the scheme is the origin's too
     if key.startswith("HTTP_"):
         return _header_read(key.removeprefix("HTTP_"))
     return None

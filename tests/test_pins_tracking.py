@@ -233,3 +233,25 @@ def test_a_page_cached_per_user_may_load_the_user_it_shows():
     for _ in range(3):
         assert "<header>[alice]</header>" in body(alice.get("/user-page/"))
     assert len(builds) == 2, "loading the user was taken for reading the session"
+
+
+def test_a_shared_panel_that_shows_the_scheme_is_not_stored():
+    from django.test import override_settings
+    from django.urls import path
+
+    from layouts_cbv import Panel, cache
+    from tests.testapp.layouts import EveryPanelLayout
+    from tests.testapp.views import PageView
+
+    View = type(
+        "View",
+        (PageView,),
+        {
+            "layout": EveryPanelLayout,
+            "box": Panel(lambda r: f"[{r.scheme}]", cache=cache.sitewide(60)),
+        },
+    )
+    urls = type("urls", (), {"urlpatterns": [path("scheme/", View.as_view())]})
+    with override_settings(ROOT_URLCONF=urls):
+        assert "[https]" in Client().get("/scheme/", secure=True).content.decode()
+        assert "[http]" in Client().get("/scheme/").content.decode()

@@ -222,7 +222,9 @@ class CustomCache(PanelCacheBackend):
         self.key_func = key_func
         # Undeclared, nothing is known about what key_func tells apart: it is personal.
         self.varies_on_declared = varies_on is not None  # type: ignore[misc]
-        self.varies_on = validate(varies_on or (), "cache.custom()")  # type: ignore[misc]
+        self.varies_on = validate(  # type: ignore[misc]
+            () if varies_on is None else varies_on, "cache.custom()"
+        )
 
     def get_vary(self, request):
         return str(self.key_func(request))

@@ -227,3 +227,8 @@ def test_a_get_vary_without_its_own_varies_on_is_undeclared():
         strategy.variation.declared
         for strategy in (cache.sitewide(1), cache.per_user(1), cache.per_path(1))
     )
+
+
+def test_custom_refuses_varies_on_given_as_an_empty_string():
+    with pytest.raises(TypeError, match="varies_on"):
+        cache.custom(lambda r: "", 60, varies_on="")
