@@ -20,7 +20,6 @@ import inspect
 import logging
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +31,10 @@ from . import conf, headers
 from .cache import identity
 from .cache.aliases import alias_of
 from .cache.backends import PanelCacheBackend
-from .cache.entry import BadEntry, PageEntry, pack, unpack
+from .cache.entry import PAGE_TAG, BadEntry, PageEntry, pack, unpack
 from .cache.epochs import settle
 from .cache.keys import EPOCH_KEY, name_part, vary_part
-from .cache.store import PageCache, fingerprint, set_many
+from .cache.store import PageCache, set_many, written_at
 from .cache.variation import LANGUAGE, PERSONAL, QUERY, variation_of
 from .leaks import may_store
 from .panel import Panel
@@ -192,15 +191,15 @@ class PagePlan:
             return entry
         if self._baked_now(lookup) != entry.baked:
             return None  # a baked panel was invalidated, or the panels changed
-        self._write(replace(entry, epochs=settle(self.epochs)))
+        self._write(entry._replace(epochs=settle(self.epochs)))
         return entry
 
-    def _baked_now(self, lookup: PageCache) -> tuple[tuple[str, str, str], ...]:
+    def _baked_now(self, lookup: PageCache) -> tuple[tuple[str, str, float], ...]:
         slots = lookup.slots
         return tuple(
-            (name, slots[name].generation or "", fingerprint(slots[name].raw))
+            (name, slots[name].generation or "", written_at(slots[name].raw))
             if name in slots
-            else (name, "", "")  # its key could not be made: it cannot be the same
+            else (name, "", 0.0)  # its key could not be made: it cannot be the same
             for name in self.baked
         )
 
@@ -221,9 +220,9 @@ class PagePlan:
         stored_items: list[tuple[str, Any]],
         outcomes: Mapping[str, PanelOutcome],
         reads: Collection[str],
-    ) -> float | None:
-        """Store the page built for this request if all of it may be shared; return until
-        when it is fresh (None: not stored)."""
+    ) -> PageEntry | None:
+        """Store the page built for this request if all of it may be shared, and return
+        it (None: not stored)."""
         now = time.time()
         lifetime = self.strategy.timeout
         # The page is fresh no longer than the baked panels in it: it never needs to
@@ -237,11 +236,13 @@ class PagePlan:
         if not self._shareable(outcomes, reads):
             return None
         baked = tuple(
-            (name, outcomes[name].generation or "", outcomes[name].fingerprint)
+            (name, outcomes[name].generation or "", outcomes[name].written_at)
             for name in self.baked
         )
+        html = for_storage(stored, self.request)
         entry = PageEntry(
-            for_storage(stored, self.request),
+            PAGE_TAG,
+            html,
             tuple(stored_items),
             baked,
             # Epochs not read before the panels (no lookup ran) are left out: the page
@@ -251,9 +252,10 @@ class PagePlan:
             fresh_until,
             response.get("Content-Type", ""),
             response.get("Vary", ""),
+            hashlib.blake2b(html.encode(), digest_size=12).hexdigest(),
         )
         self._write(entry)
-        return fresh_until
+        return entry
 
     def _write(self, entry: PageEntry) -> None:
         try:
@@ -297,9 +299,28 @@ NEEDS_GET = (
 UNSTABLE = "its as_view() arguments cannot be part of a page key"
 
 
+def validator(page_etag: str, holes: Mapping[str, PanelOutcome], request: HttpRequest) -> str:
+    """Return the ETag of a page: its stored form's digest and what filled each hole.
+
+    A hole served from its cache entry counts by that entry (key and time written), a
+    hole rendered for this request by its HTML with this request's CSRF token and CSP
+    nonce taken out: so a visitor's repeat request gets the same ETag while nothing
+    changed, and no two visitors whose holes differ ever share one.
+    """
+    parts = [page_etag]
+    for name in sorted(holes):
+        outcome = holes[name]
+        if outcome.from_cache:
+            parts.append(f"{name}={outcome.key}@{outcome.written_at!r}")
+        else:
+            parts.append(f"{name}:{for_storage(outcome.html, request)}")
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+    return f'"{digest}"'
+
+
 def add_headers(
     response: HttpResponse,
-    html: str,
+    etag: str,
     created: float,
     fresh_until: float,
     depends_on: Collection[str],
@@ -308,7 +329,7 @@ def add_headers(
     to a page that may be cached, which depends on ``depends_on``."""
     now = time.time()
     response["Age"] = str(max(0, int(now - created)))
-    response["ETag"] = '"' + hashlib.blake2b(html.encode(), digest_size=16).hexdigest() + '"'
+    response["ETag"] = etag
     headers.add_vary(response, headers.vary_for(depends_on))
     if PERSONAL & set(depends_on):
         headers.add_cache_control(response, private=True)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
@@ -229,8 +228,9 @@ class Pipeline:
             **self.deferred_roles(),
         }
         self.finish(response, outcomes, roles, page="hit")
+        etag = pages.validator(entry.etag, outcomes, request)
         pages.add_headers(
-            response, html, entry.created, entry.fresh_until, self.depends_on(outcomes)
+            response, etag, entry.created, entry.fresh_until, self.depends_on(outcomes)
         )
         return pages.not_modified(response, request)
 
@@ -334,13 +334,16 @@ class Pipeline:
         self.finish(response, outcomes, self.deferred_roles(), page="miss" if page else None)
         if page is not None and self.watch is not None:
             reads = self.watch.reads.found | self.hook_reads
-            fresh_until = page.store(
-                response, assembled.stored, assembled.stored_items, outcomes, reads
-            )
-            if fresh_until is not None:
+            stored = page.store(response, assembled.stored, assembled.stored_items, outcomes, reads)
+            if stored is not None:
                 hole_outcomes = {name: outcomes[name] for name in holes if name in outcomes}
+                etag = pages.validator(stored.etag, hole_outcomes, request)
                 pages.add_headers(
-                    response, html, time.time(), fresh_until, self.depends_on(hole_outcomes)
+                    response,
+                    etag,
+                    stored.created,
+                    stored.fresh_until,
+                    self.depends_on(hole_outcomes),
                 )
         return html
 

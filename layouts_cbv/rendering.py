@@ -30,8 +30,8 @@ from .cache.store import (
     STALE,
     PageCache,
     Slot,
-    fingerprint,
     write_one,
+    written_at,
 )
 from .cache.variation import variation_of
 from .clone import clone_for_panel, copy_csrf_state
@@ -64,7 +64,7 @@ class PanelOutcome:
     reads: frozenset[str] = frozenset()  # what the render read (see layouts_cbv.tracking)
     stored: bool = False  # rendered here and written to the cache
     generation: str | None = None  # of its cache entry, when it has one
-    raw: bytes | None = None  # its cache entry as stored, when it has one
+    raw: Any = None  # its cache entry as stored, when it has one
     fresh_until: float | None = None  # of its cache entry, when it has one
     key: str = ""  # of its cache entry, when it is cached
     depends_on: frozenset[str] = frozenset()  # what this copy of it may depend on
@@ -74,9 +74,9 @@ class PanelOutcome:
         return self.state != MISS
 
     @property
-    def fingerprint(self) -> str:
-        """A digest of its cache entry, which a page baking it in records."""
-        return fingerprint(self.raw)
+    def written_at(self) -> float:
+        """When its cache entry was written, which a page baking it in records."""
+        return written_at(self.raw)
 
 
 @dataclass

@@ -1,27 +1,32 @@
-"""What a panel's cache entry holds, and how it is packed so bad entries are only misses.
+"""What a panel's cache entry holds, and how it is stored so that a warm hit reads it once.
 
-Entries are pickled here, into bytes, before Django's backend stores them: a corrupt,
-foreign or outdated entry then fails in :func:`unpack`, one key at a time, instead of
-failing the whole ``get_many`` of the page inside the backend.
+An entry is stored as a plain tuple whose first item is :data:`TAG`: the backend pickles
+it on the way in and unpickles it on the way out, and that is the only unpickling a hit
+does. A value that is not a tuple of the right shape with this release's tag (another
+program's, a corrupt one, one from an older release) is not an entry: :func:`unpack`
+raises :class:`BadEntry`, and the panel is a miss. A value whose unpickling fails inside
+the backend costs that key alone (see :func:`layouts_cbv.cache.guard.get_many`).
 """
 
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-MAGIC = "layouts_cbv"
-# Bump when the tuple below changes: entries of older releases become misses.
-FORMAT = 6
+# Tells an entry of this release from anything else under its key. Change it when a
+# tuple below changes: entries of older releases become misses.
+TAG = "lcbv:7"
+PAGE_TAG = "lcbv:page:7"
 
 
 class BadEntry(ValueError):
     """A cached value that is not a readable layouts_cbv entry."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """A cached panel."""
+
+    tag: str
     html: str
     queue_items: tuple[tuple[str, Any], ...]
     generation: str
@@ -40,53 +45,45 @@ class Entry:
         return now < self.stale_until
 
 
-@dataclass(frozen=True)
-class PageEntry:
+class PageEntry(NamedTuple):
     """A whole page in its stored form (see :mod:`layouts_cbv.assembly`)."""
 
+    tag: str
     html: str
     queue_items: tuple[tuple[str, Any], ...]
-    # (baked panel, generation, fingerprint of its entry) as the page was built with them
-    baked: tuple[tuple[str, str, str], ...]
+    # (baked panel, generation, time its entry was written) as the page was built with them
+    baked: tuple[tuple[str, str, float], ...]
     # (cache alias, epoch) of its baked panels' aliases when it was built or last checked
     epochs: tuple[tuple[str, str | None], ...]
     created: float
     fresh_until: float
     content_type: str
     vary: str  # the page's Vary header when it was built
+    etag: str  # a digest of the stored page, the part of its validator that does not change
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    return _FIELD_NAMES[cls]
+E = TypeVar("E", Entry, PageEntry)
+_TAGS: dict[type, str] = {Entry: TAG, PageEntry: PAGE_TAG}
 
 
-def pack(entry: Entry | PageEntry) -> bytes:
-    """Return ``entry`` as bytes; raise if something in it cannot be pickled."""
-    values = tuple(getattr(entry, name) for name in _fields(type(entry)))
-    return pickle.dumps((MAGIC, FORMAT, type(entry).__name__, *values), pickle.HIGHEST_PROTOCOL)
+def pack(entry: Entry | PageEntry) -> tuple[Any, ...]:
+    """Return ``entry`` as the plain tuple to store; raise if its items cannot be pickled.
+
+    Checked here, on the way in, so one panel that cannot be cached is not stored while
+    the others written with it are.
+    """
+    pickle.dumps(entry.queue_items, pickle.HIGHEST_PROTOCOL)
+    return tuple(entry)
 
 
-def unpack(value: Any, kind: type = Entry) -> Any:
-    """Return the entry of ``kind`` packed in ``value``; raise :class:`BadEntry` otherwise."""
-    if not isinstance(value, bytes):
-        raise BadEntry(f"not a layouts_cbv entry: {type(value).__name__}")
-    try:
-        loaded = pickle.loads(value)
-    except Exception as exc:
-        raise BadEntry(f"cannot be unpickled: {exc!r}") from exc
-    if not (
-        isinstance(loaded, tuple)
-        and len(loaded) == 3 + len(_fields(kind))
-        and loaded[:3] == (MAGIC, FORMAT, kind.__name__)
+def unpack(value: Any, kind: type[E] = Entry) -> E:  # type: ignore[assignment]
+    """Return the entry of ``kind`` stored as ``value``; raise :class:`BadEntry` otherwise."""
+    if (
+        type(value) is not tuple
+        or len(value) != len(kind._fields)
+        or value[0] != _TAGS[kind]
+        or not isinstance(value[1], str)
+        or type(value[2]) is not tuple
     ):
-        raise BadEntry("not a layouts_cbv entry of this release")
-    entry = kind(*loaded[3:])
-    if not (isinstance(entry.html, str) and isinstance(entry.queue_items, tuple)):
-        raise BadEntry("the entry's fields have the wrong types")
-    return entry
-
-
-# Field names, in order, of each kind of entry: computed once, not per read.
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    kind: tuple(field.name for field in fields(kind)) for kind in (Entry, PageEntry)
-}
+        raise BadEntry(f"not a layouts_cbv entry of this release: {type(value).__name__}")
+    return kind._make(value)

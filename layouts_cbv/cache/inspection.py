@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,7 @@ def _read(alias: str, key: str, value: Any, generation: Any) -> StoredEntry:
     stored = StoredEntry(alias, key)
     if value is None:
         return stored
-    stored.size = len(value) if isinstance(value, bytes) else None
+    stored.size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     try:
         stored.entry = unpack(value)
     except BadEntry as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import random
@@ -16,7 +15,7 @@ from ..sources import PanelHeaders
 from . import flight, guard, identity
 from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
-from .entry import BadEntry, Entry, pack, unpack
+from .entry import TAG, BadEntry, Entry, pack, unpack
 from .flight import by_alias
 from .invalidation import declare
 from .keys import generation_key, new_generation
@@ -45,11 +44,11 @@ class Slot:
     key: str
     alias: str
     generation: str | None = None
-    raw: Any = None  # what the cache holds under the key, as stored
+    raw: Any = None  # what the cache holds under the key, as stored (a tuple)
     held: bool = False  # this request holds its render lock
     token: str = ""  # what this request wrote to its lock, to know it again
     stored_until: float | None = None  # fresh-until of the entry this request stored
-    pending: tuple[bytes, float | None] | None = None  # an entry to publish, and for how long
+    pending: tuple[tuple[Any, ...], float | None] | None = None  # to publish, and for how long
     new_generation: bool = False  # its generation is new: publish it with the entry
     _entry: Any = _UNREAD
 
@@ -247,11 +246,11 @@ def pack_for(
     queue_items: Iterable[tuple[str, Any]],
     cost: float,
     headers: PanelHeaders | None = None,
-) -> tuple[bytes, float | None, float] | None:
+) -> tuple[tuple[Any, ...], float | None, float] | None:
     """Return the packed entry for ``slot``, how long the cache should keep it and until
     when it is fresh.
 
-    None when the strategy stores nothing (timeout 0) or the entry cannot be pickled.
+    None when the strategy stores nothing (timeout 0) or its queue items cannot be pickled.
     """
     strategy = slot.strategy
     if strategy.timeout == 0:
@@ -261,6 +260,7 @@ def pack_for(
     fresh_until = now + lifetime if lifetime is not None else float("inf")
     headers = headers or PanelHeaders()
     entry = Entry(
+        TAG,
         html,
         tuple(queue_items),
         slot.generation or "",
@@ -319,6 +319,7 @@ def set_many(alias: str, data: dict[str, Any], timeout: float | None) -> None:
     )
 
 
-def fingerprint(raw: bytes | None) -> str:
-    """Return a short digest of a stored entry, to tell whether it is still the same."""
-    return "" if raw is None else hashlib.blake2b(raw, digest_size=8).hexdigest()
+def written_at(raw: Any) -> float:
+    """Return when a stored entry was written (0 when it is none): what a page baking it
+    in records, to tell whether it is still the same entry."""
+    return raw[4] if type(raw) is tuple and len(raw) > 4 and raw[0] == TAG else 0.0

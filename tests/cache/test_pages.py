@@ -348,3 +348,30 @@ def test_get_page_cache_can_turn_it_off_for_one_request(client):
     assert calls.count("view") == 1
     client.get("/chooses/?fresh=1"), client.get("/chooses/?fresh=1")
     assert calls.count("view") == 3
+
+
+def form_hole(request):
+    from django.template import engines
+
+    template = engines["django"].from_string("<form>{% csrf_token %}{{ user.username }}</form>")
+    return template.render({"user": request.user}, request)
+
+
+class FormHolePage(CachedPage):
+    account = Panel(form_hole, cache=cache.per_user(600))
+    clock = None  # a hole that changes on every request would change the ETag too
+
+
+urlpatterns.append(path("form-hole/", FormHolePage.as_view()))
+
+
+def test_a_signed_in_visitor_gets_a_stable_etag_and_a_304(alice_and_bob):
+    alice, bob = alice_and_bob["alice"], alice_and_bob["bob"]
+    alice.get("/form-hole/")  # built, and alice's hole cached
+    first, second = alice.get("/form-hole/"), alice.get("/form-hole/")
+    assert first["ETag"] == second["ETag"]  # the hole's fresh CSRF token is not in it
+    assert alice.get("/form-hole/", headers={"if-none-match": first["ETag"]}).status_code == 304
+    bob.get("/form-hole/")
+    theirs = bob.get("/form-hole/")
+    assert theirs["ETag"] != first["ETag"]  # another visitor's hole: another validator
+    assert bob.get("/form-hole/", headers={"if-none-match": first["ETag"]}).status_code == 200
