@@ -5,8 +5,11 @@ from django.core.cache import caches
 @pytest.fixture(autouse=True)
 def _clear_caches():
     # Every test starts from empty caches: no state leaks between tests.
+    from layouts_cbv.cache import generations
+
     for cache in caches.all():
         cache.clear()
+    generations.forget()
     yield
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..sources import PanelHeaders
-from . import flight, guard, identity
+from . import flight, generations, guard, identity
 from .aliases import alias_of, key_version
 from .backends import PanelCacheBackend
 from .entry import TAG, BadEntry, Entry, pack, unpack
+from .epochs import new_epoch
 from .flight import by_alias
 from .invalidation import declare
-from .keys import generation_key, new_generation
+from .keys import EPOCH_KEY, GENERATION_PREFIX, generation_key, new_generation
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -134,14 +135,28 @@ class PageCache:
             self._read(alias, slots)
 
     def _read(self, alias: str, slots: list[Slot]) -> None:
-        # The generations come in the same call: a cold cache gets its first one from
-        # whichever request renders first, and waiters must see it.
+        # The alias's epoch comes in the same call, and the generations too when this
+        # process does not know them: a warm page reads its entries and one key more.
         extra = self.extra.get(alias, [])
-        keys = [s.key for s in slots] + [generation_key(s.name) for s in slots] + extra
+        names = [slot.name for slot in slots]
+        remembered = generations.known(alias, names)
+        keys = [slot.key for slot in slots] + extra
+        if EPOCH_KEY not in extra:
+            keys.append(EPOCH_KEY)
+        if remembered is None:
+            keys += [generation_key(name) for name in names]
         found = get_many(alias, keys)
         self.found_extra.update(((alias, key), found.get(key)) for key in extra)
+        epoch = found.get(EPOCH_KEY)
+        if remembered is None or remembered[0] != epoch:
+            if remembered is not None:  # an epoch has passed: read them again, once
+                found.update(get_many(alias, [generation_key(name) for name in names]))
+            read = {name: found.get(generation_key(name)) for name in names}
+            generations.learn(alias, epoch, read)
+        else:
+            read = remembered[1]
         for slot in slots:
-            slot.found(found.get(slot.key), found.get(generation_key(slot.name)))
+            slot.found(found.get(slot.key), read[slot.name])
 
     def state(self, name: str, now: float) -> tuple[str, Entry | None]:
         """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
@@ -198,6 +213,9 @@ class PageCache:
                 slot.pending = None
         for (alias, timeout), values in writes.items():
             set_many(alias, values, timeout)
+            if timeout is None and any(key.startswith(GENERATION_PREFIX) for key in values):
+                # A new generation: processes that knew none must read it again.
+                new_epoch(alias)
         for alias, group in by_alias(slot for slot in slots if slot.held).items():
             flight.release(alias, group, written)
 

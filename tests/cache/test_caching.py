@@ -79,8 +79,15 @@ def test_cold_page_reads_once_and_writes_once_per_timeout(backend):
     # One read; a render lock per missing panel (the cache has no add_many), and one
     # more read of the panels locked (another request may have published them since);
     # entries in one set_many per timeout (60, 300) and new generations in one more,
-    # kept forever; the locks released together.
-    assert dict(counting.calls) == {"get_many": 2, "add": 3, "set_many": 3, "delete_many": 1}
+    # kept forever, with a new epoch so every process reads them; the locks released
+    # together.
+    assert dict(counting.calls) == {
+        "get_many": 2,
+        "add": 3,
+        "set_many": 3,
+        "set": 1,
+        "delete_many": 1,
+    }
     counting.calls.clear()
     render(View, path="/other/")
     assert dict(counting.calls) == {"get_many": 2, "add": 1, "set_many": 1, "delete_many": 1}
@@ -162,13 +169,17 @@ def test_invalidate_all_drops_every_variant_without_scans(backend):
 
 
 def test_evicted_generation_never_resurrects_old_entries(backend):
-    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
-    render(View)
+    from layouts_cbv.cache import generations
+
+    View = view(sidebar=Panel(counted("side"), cache=cache.per_path(60)))
+    render(View, path="/a/")  # written in the first generation
     cache.invalidate_all("sidebar")
-    render(View)
+    render(View, path="/b/")  # written in the second
     caches["default"].delete("layouts:gen:sidebar")  # as an LRU eviction would
-    render(View)
-    assert calls == ["side", "side", "side"]
+    render(View, path="/a/")  # this process knows the second generation: /a/ is old
+    generations.forget()  # another process, which knows none: nothing can be trusted
+    render(View, path="/b/")
+    assert calls == ["side", "side", "side", "side"]
 
 
 @pytest.mark.django_db
