@@ -79,5 +79,6 @@ def serve(
     shown = {name: outcome for name, outcome in holes.items() if not outcome.skipped}
     for outcome in shown.values():
         collector.extend(outcome.queue_items)
-    page = hole_marks.fill(stored, {name: outcome.html for name, outcome in shown.items()})
-    return fill_queues(page, collector, queues, request)
+    if holes:  # skipped ones too: their markers give way to their fallback
+        stored = hole_marks.fill(stored, {name: outcome.html for name, outcome in shown.items()})
+    return fill_queues(stored, collector, queues, request)

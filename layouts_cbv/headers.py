@@ -12,6 +12,7 @@ this request, never when it was replayed from the cache.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +25,18 @@ if TYPE_CHECKING:
     from .rendering import PanelOutcome
 
 
-def vary_for(depends_on: Iterable[str]) -> list[str]:
+def vary_for(depends_on: Iterable[str]) -> tuple[str, ...]:
     """Return the request headers a response must vary on when it depends on ``depends_on``."""
-    depends_on = frozenset(depends_on)
+    return _vary_for(frozenset(depends_on))
+
+
+@functools.lru_cache(maxsize=256)
+def _vary_for(depends_on: frozenset[str]) -> tuple[str, ...]:
     names = ["Cookie"] if depends_on & PERSONAL else []
     names += sorted(
         name.removeprefix(HEADER).title() for name in depends_on if name.startswith(HEADER)
     )
-    return names
+    return tuple(names)
 
 
 def apply(response: HttpResponseBase, outcomes: Iterable[PanelOutcome]) -> None:

@@ -6,6 +6,7 @@ their styles, so it leaves a marker that :func:`fill_queues` replaces last.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -18,8 +19,10 @@ from .queues import QueueCollector, RenderQueue
 # content can never produce one (it cannot contain "<!--").
 _NAME = re.compile(r"[\w.:-]+")
 _MARKER = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
+_PREFIX = "<!--layouts_cbv:queue:"
 
 
+@functools.lru_cache(maxsize=256)
 def marker(queue_name: str) -> SafeString:
     """Return the placeholder for the render queue ``queue_name``."""
     if not _NAME.fullmatch(queue_name):
@@ -32,9 +35,16 @@ def fill_queues(
 ) -> SafeString:
     """Replace every queue marker in ``html`` with the rendered queue."""
 
-    def render(match: re.Match[str]) -> str:
-        name = match.group(1)
+    def render(name: str) -> str:
         queue = queues.get(name) or RenderQueue()
         return queue.render(collector.items(name), request)
 
-    return mark_safe(_MARKER.sub(render, html))
+    # The queues a page uses are nearly always the layout's and those with items: a plain
+    # replace each; a pass over the whole page only for a marker left after them.
+    for name in {*queues, *collector.names()}:
+        placeholder = marker(name)
+        if placeholder in html:
+            html = html.replace(placeholder, render(name))
+    if _PREFIX in html:
+        html = _MARKER.sub(lambda match: render(match.group(1)), html)
+    return mark_safe(html)

@@ -27,7 +27,6 @@ assembly (:mod:`layouts_cbv.assembly`), the page store (:mod:`layouts_cbv.pages`
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -80,9 +79,10 @@ class Pipeline:
 
     def wrap(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``handler`` (a bound ``get``) entered through this pipeline."""
+        # Not functools.wraps: nothing reads the wrapper's name, and copying it costs a
+        # little on every request.
         if inspect.iscoroutinefunction(handler):
 
-            @functools.wraps(handler)
             async def handle_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
                 if self.page_applies():
                     stored = await sync_to_async(self.serve_stored)()
@@ -100,7 +100,6 @@ class Pipeline:
 
             return handle_async
 
-        @functools.wraps(handler)
         def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if self.page_applies():
                 stored = self.serve_stored()
@@ -251,33 +250,44 @@ class Pipeline:
         roles: Mapping[str, str],
         page: str | None = None,
     ) -> None:
-        """Give ``response`` its panels' headers, and record the page's one account."""
+        """Give ``response`` its panels' headers, and record the page's one account.
+
+        The account is made only when something asks for it: a listener of the baked
+        panels' signal, ``Server-Timing``, or a reader of :func:`report.records`.
+        """
         headers.apply(response, outcomes.values())
         slots = self.lookup.slots if self.lookup is not None else {}
-        accounts = [
-            Account(
-                name,
-                panel,
-                outcomes.get(name),
-                roles.get(name, ""),
-                slots[name].key if name in slots else "",
-            )
-            for name, panel in self.panels.items()
-            if name in outcomes or name in roles
-        ]
-        for account in accounts:
-            if account.role == BAKED:
-                # Served with the page from its own cached copy: a hit, as the page tells it.
-                signals.panel_cache_hit.send(
-                    Panel,
-                    name=account.name,
-                    panel=account.panel,
-                    request=self.request,
-                    key=account.key,
-                    state=BAKED,
+        panels = self.panels
+
+        def accounts() -> list[Account]:
+            return [
+                Account(
+                    name,
+                    panel,
+                    outcomes.get(name),
+                    roles.get(name, ""),
+                    slots[name].key if name in slots else "",
                 )
+                for name, panel in panels.items()
+                if name in outcomes or name in roles
+            ]
+
+        if signals.panel_cache_hit.receivers and BAKED in roles.values():
+            for account in accounts():
+                if account.role == BAKED:
+                    # Served with the page from its own cached copy: a hit, as the page
+                    # tells it.
+                    signals.panel_cache_hit.send(
+                        Panel,
+                        name=account.name,
+                        panel=account.panel,
+                        request=self.request,
+                        key=account.key,
+                        state=BAKED,
+                    )
         report.record(self.request, accounts)
-        timing.apply(response, accounts, page)
+        if conf.get("SERVER_TIMING"):
+            timing.apply(response, accounts(), page)
 
     # Entry: the response being rendered ---------------------------------------------
 
@@ -328,9 +338,16 @@ class Pipeline:
         )
         # The queues and holes are filled for this visitor alone, never stored.
         with self.watch.reads.paused() if self.watch is not None else nullcontext():
-            html = serve(
-                assembled.stored, assembled.stored_items, assembled.holes, layout.queues, request
-            )
+            if assembled.holes:
+                html = serve(
+                    assembled.stored,
+                    assembled.stored_items,
+                    assembled.holes,
+                    layout.queues,
+                    request,
+                )
+            else:  # the request collected every queue item already
+                html = fill_queues(assembled.stored, collector, layout.queues, request)
         self.finish(response, outcomes, self.deferred_roles(), page="miss" if page else None)
         if page is not None and self.watch is not None:
             reads = self.watch.reads.found | self.hook_reads

@@ -13,8 +13,8 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -49,18 +49,21 @@ PUBLISH_EVERY = 0.05
 """Seconds of rendering after which the panels rendered so far are published."""
 
 
-@dataclass
+NO_HEADERS = PanelHeaders()
+
+
+@dataclass(slots=True)
 class PanelOutcome:
     """One panel's part of the page: its HTML and the queue items it added."""
 
     name: str
     html: SafeString
-    queue_items: list[tuple[str, Any]] = field(default_factory=list)
+    queue_items: Sequence[tuple[str, Any]] = ()
     failed: bool = False
     skipped: bool = False  # its condition was false: not on the page
     state: str = "miss"  # fresh, early, stale, waited or miss
     cost: float = 0.0
-    headers: PanelHeaders = field(default_factory=PanelHeaders)
+    headers: PanelHeaders = NO_HEADERS
     reads: frozenset[str] = frozenset()  # what the render read (see layouts_cbv.tracking)
     stored: bool = False  # rendered here and written to the cache
     generation: str | None = None  # of its cache entry, when it has one
@@ -247,18 +250,27 @@ class PanelRenderer:
     def _from_entry(
         self, job: _Job, entry: Entry, state: str, page_cache: PageCache
     ) -> PanelOutcome:
-        html = mark_safe(for_serving(entry.html, self.request))
-        headers = PanelHeaders(entry.vary, entry.cache_control)
-        signals.panel_cache_hit.send(
-            Panel,
-            name=job.name,
-            panel=job.panel,
-            request=self.request,
-            key=page_cache.slots[job.name].key,
-            state=state,
+        if signals.panel_cache_hit.receivers:
+            signals.panel_cache_hit.send(
+                Panel,
+                name=job.name,
+                panel=job.panel,
+                request=self.request,
+                key=page_cache.slots[job.name].key,
+                state=state,
+            )
+        headers = (
+            PanelHeaders(entry.vary, entry.cache_control)
+            if entry.vary or entry.cache_control
+            else NO_HEADERS
         )
         return PanelOutcome(
-            job.name, html, list(entry.queue_items), state=state, cost=entry.cost, headers=headers
+            job.name,
+            mark_safe(for_serving(entry.html, self.request)),
+            entry.queue_items,
+            state=state,
+            cost=entry.cost,
+            headers=headers,
         )
 
     def _store(self, page_cache: PageCache, jobs: list[_Job], outcomes: dict[str, PanelOutcome]):

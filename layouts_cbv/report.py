@@ -9,7 +9,7 @@ else may read it through :func:`records`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,14 +44,14 @@ class Account:
         return "error" if self.outcome.failed else self.outcome.state
 
 
-def record(request: HttpRequest, accounts: Iterable[Account]) -> None:
-    """Keep the account of ``request``'s panels (described only when read)."""
-    vars(request).setdefault(ATTR, []).extend(accounts)
+def record(request: HttpRequest, accounts: Callable[[], Iterable[Account]]) -> None:
+    """Keep the account of ``request``'s panels, made (and described) only when read."""
+    vars(request).setdefault(ATTR, []).append(accounts)
 
 
 def records(request: HttpRequest) -> list[dict[str, Any]]:
     """Return one dict per panel rendered or served for ``request``, in order."""
-    return [_describe(account) for account in vars(request).get(ATTR, [])]
+    return [_describe(account) for made in vars(request).get(ATTR, []) for account in made()]
 
 
 def _describe(account: Account) -> dict[str, Any]:

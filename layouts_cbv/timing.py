@@ -1,6 +1,7 @@
 """The ``Server-Timing`` header: one entry per panel, with its time and how it was served.
 
-On when ``LAYOUTS_CBV["SERVER_TIMING"]`` is true (by default, when ``DEBUG`` is).
+On when ``LAYOUTS_CBV["SERVER_TIMING"]`` is true (by default, when ``DEBUG`` is): the
+pipeline asks before it makes the account this header tells.
 Browsers show it in their developer tools, next to the request. It tells the page's
 account (:mod:`layouts_cbv.report`): every panel, whichever way the page was built.
 """
@@ -11,7 +12,6 @@ from collections.abc import Iterable
 
 from django.http import HttpResponseBase
 
-from . import conf
 from .report import HOLE, Account
 
 STATES = {"fresh": "hit", "waited": "hit", "stale": "stale", "early": "stale", "miss": "miss"}
@@ -35,8 +35,6 @@ def describe(account: Account) -> tuple[str, float]:
 
 def apply(response: HttpResponseBase, accounts: Iterable[Account], page: str | None = None) -> None:
     """Add one ``Server-Timing`` entry per panel (and the page's, when it may be cached)."""
-    if not conf.get("SERVER_TIMING"):
-        return
     entries = [f'page;desc="{page}"'] if page else []
     for account in accounts:
         if account.outcome is not None and account.outcome.skipped:

@@ -159,6 +159,21 @@ class SitewideCache(PanelCacheBackend):
     def get_vary(self, request):
         return ""
 
+    def make_key(self, panel_name: str, request: HttpRequest) -> str:
+        if type(self).get_vary is not SitewideCache.get_vary:
+            return super().make_key(panel_name, request)  # a subclass's own vary
+        # The same for every request: worked out once per panel and language.
+        language = translation.get_language() if conf.locale_middleware_installed() else ""
+        try:
+            return self._keys[(panel_name, language)]
+        except KeyError:
+            key = self._keys[(panel_name, language)] = super().make_key(panel_name, request)
+            return key
+
+    @cached_property
+    def _keys(self) -> dict[tuple[str, str | None], str]:
+        return {}
+
 
 class PerUserCache(PanelCacheBackend):
     """One entry per user; every anonymous visitor shares the ``anonymous`` entry."""

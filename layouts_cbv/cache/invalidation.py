@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # panel name -> cache aliases its declarations use
 _aliases: dict[str, set[str]] = defaultdict(set)
+_connected: set[tuple[str, type]] = set()
 
 
 def declare(name: str, panel: Panel) -> None:
@@ -38,9 +39,10 @@ def declare(name: str, panel: Panel) -> None:
     if strategy is None:
         return
     _aliases[name].add(alias_of(strategy))
-    # Connecting twice is harmless: each receiver has a dispatch_uid.
     for model in strategy.invalidate_on:
-        _connect(name, model)
+        if (name, model) not in _connected:  # asked on every page: connect once
+            _connect(name, model)
+            _connected.add((name, model))
 
 
 def declare_all(panels: Mapping[str, Panel | None]) -> None:
