@@ -27,6 +27,7 @@ assembly (:mod:`layouts_cbv.assembly`), the page store (:mod:`layouts_cbv.pages`
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -42,7 +43,7 @@ from .cache.backends import PanelCacheBackend
 from .cache.store import PageCache
 from .cache.variation import variation_of
 from .clone import freeze
-from .layout import Layout
+from .layout import Layout, get_layout
 from .markers import fill_queues, marker
 from .panel import Panel
 from .placeholders import for_serving
@@ -57,6 +58,29 @@ if TYPE_CHECKING:
 
 DEFERRED_PANEL = "_layouts_deferred_panel"
 """Request attribute the panel endpoint sets to the name of the one panel to render."""
+
+# The hooks a page-cache lookup calls before the view runs, as (class, method) pairs of
+# their defaults: those read nothing of the request.
+_HOOKS = ("get_layout", "get_panels", "get_layout_context", "get_layout_template")
+_LAYOUT_HOOKS = ("get_layout_context", "get_template")
+
+
+@functools.cache
+def own_hooks(view_class: type) -> bool:
+    """Return whether a view class (or its layout) brings hooks of its own, which may read
+    the request while a page is looked up."""
+    from .mixins import LayoutMixin
+
+    if any(getattr(view_class, hook) is not getattr(LayoutMixin, hook) for hook in _HOOKS):
+        return True
+    reference = getattr(view_class, "layout", None)
+    if reference is None:
+        return False
+    try:
+        layout = get_layout(reference)
+    except Exception:
+        return True  # found at request time, if at all: assume the worst
+    return any(getattr(layout, hook) is not getattr(Layout, hook) for hook in _LAYOUT_HOOKS)
 
 
 class Pipeline:
@@ -189,8 +213,9 @@ class Pipeline:
 
     def serve_stored(self) -> HttpResponse | None:
         """Return the stored page with its holes filled, or None to run the view."""
-        # What the view's hooks read goes into the page as much as what its get() reads.
-        hooks = Watch(self.request)
+        # What the view's hooks read goes into the page as much as what its get() reads;
+        # Django's and layouts_cbv's own hooks read nothing of the request.
+        hooks = Watch(self.request) if own_hooks(type(self.view)) else None  # type: ignore[arg-type]
         try:
             # On a hit the view's get() never runs: hooks that need what it sets (such
             # as self.object) cannot work here, and the page is rendered instead.
@@ -201,15 +226,17 @@ class Pipeline:
             self.strategy, self.layout, self.page = None, None, None
             return None
         finally:
-            hooks.end()
-        self.hook_reads = hooks.reads.found
+            if hooks is not None:
+                hooks.end()
+                self.hook_reads = hooks.reads.found
         page = self.page
         assert page is not None and self.layout is not None
         self.look_up(self.rendered())
         entry = page.found(self.lookup) if self.lookup is not None else None
         if entry is None:
             return None
-        outcomes = self.render_panels({name: self.panels[name] for name in page.holes}, context)
+        holes = {name: self.panels[name] for name in page.holes}
+        outcomes = self.render_panels(holes, context) if holes else {}
         request = self.request
         html = serve(
             for_serving(entry.html, request),

@@ -181,3 +181,31 @@ def test_check_warns_about_as_view_arguments_a_page_key_cannot_hold(settings, al
     resolved.clear()
     alice.get("/x/"), alice.get("/x/")
     assert resolved["layout"] == 2  # rendered each time, never from the page cache
+
+
+class GreetingLayout(EveryPanelLayout.__base__):
+    template = "testapp/every_panel.html"
+
+    def get_layout_context(self, request):
+        return {"greeting": f"hello {request.user.username}"}
+
+
+class GreetedPage(LayoutMixin, TemplateView):
+    layout = GreetingLayout
+    template_name = "testapp/content.html"
+    page_cache = cache.per_path(60)
+    hello = Panel(lambda r: f"<p>{r.layout_context['greeting']}</p>")
+
+
+def test_what_a_layouts_own_get_layout_context_reads_keeps_the_page_out(settings):
+    settings.ROOT_URLCONF = type(
+        "urls", (), {"urlpatterns": [path("greeted/", GreetedPage.as_view())]}
+    )
+    alice, bob = Client(), Client()
+    alice.force_login(User.objects.create_user("alice2"))
+    bob.force_login(User.objects.create_user("bob2"))
+    assert "hello alice2" in alice.get("/greeted/").content.decode()
+    assert "hello bob2" in bob.get("/greeted/").content.decode()
+    from django.core.cache import caches
+
+    assert not [key for key in caches["default"]._cache if ":page:" in key]
