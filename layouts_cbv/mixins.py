@@ -113,8 +113,11 @@ class LayoutMixin:
         self.layout_pipeline = Pipeline(self)
         # The handler is the last step of dispatch(): wrapping it, rather than
         # overriding dispatch(), puts the page cache after every check the view makes,
-        # in whatever order its mixins are listed.
-        for method in ("get", "head"):
+        # in whatever order its mixins are listed. Only the handler of this request's
+        # method is wrapped: GET, or HEAD (which View.setup() makes get() unless the view
+        # has its own).
+        method = request.method.lower() if request.method else ""
+        if method in ("get", "head"):
             handler = getattr(self, method, None)
             if handler is not None:
                 setattr(self, method, self.layout_pipeline.wrap(handler))

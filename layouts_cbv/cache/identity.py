@@ -178,6 +178,10 @@ def _read_claim(request: HttpRequest) -> Claim | None:
     session = getattr(request, "session", None)
     if session is None:
         return None
+    if not session.session_key and not hasattr(session, "_session_cache"):
+        # No session cookie and nothing stored yet: anonymous, as for Django, without
+        # loading (and, for signed cookies, verifying) an empty session.
+        return Claim("anonymous", None, status=VERIFIED)
     values = login_values(session)
     user_id, backend, session_hash = values if values is not None else read_login(session)
     if user_id is None:

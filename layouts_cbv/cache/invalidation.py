@@ -33,12 +33,13 @@ _aliases: dict[str, set[str]] = defaultdict(set)
 _connected: set[tuple[str, type]] = set()
 
 
-def declare(name: str, panel: Panel) -> None:
-    """Remember that a panel cached under ``name`` exists, and wire its ``invalidate_on``."""
+def declare(name: str, panel: Panel, alias: str | None = None) -> None:
+    """Remember that a panel cached under ``name`` (in ``alias``, when known) exists, and
+    wire its ``invalidate_on``."""
     strategy = panel.cache
     if strategy is None:
         return
-    _aliases[name].add(alias_of(strategy))
+    _aliases[name].add(alias or alias_of(strategy))
     for model in strategy.invalidate_on:
         if (name, model) not in _connected:  # asked on every page: connect once
             _connect(name, model)

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import conf
 from ..sources import PanelHeaders
 from . import flight, generations, guard, identity
-from .aliases import alias_of, key_version
+from .aliases import key_version
 from .backends import PanelCacheBackend
 from .entry import TAG, BadEntry, Entry, pack, unpack
 from .epochs import new_epoch
@@ -32,7 +33,7 @@ logger = logging.getLogger("layouts_cbv")
 _UNREAD: Any = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """One cached panel of one page: where its entry lives and what was found there.
 
@@ -85,23 +86,23 @@ class PageCache:
     extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     found_extra: dict[tuple[str, str], Any] = field(default_factory=dict)
 
-    def add(self, name: str, strategy: PanelCacheBackend, key: str) -> None:
-        self.slots[name] = Slot(name, strategy, key, alias_of(strategy))
-
     def add_panels(self, panels: Mapping[str, Panel], request: HttpRequest) -> None:
         """Add a slot for every cached panel of ``panels``, keyed for ``request``.
 
         Per-user keys use the user id the session claims; :meth:`lookup` checks it.
         """
         self.request = request
+        default = conf.get("CACHE_BACKEND")
         with identity.trusting(request):
             for name, panel in panels.items():
-                if panel is None or panel.cache is None:
+                strategy = panel.cache if panel is not None else None
+                if strategy is None:
                     continue
-                declare(name, panel)
-                key = _key_or_none(name, panel.cache, request)
+                alias = strategy.backend or default
+                declare(name, panel, alias)  # type: ignore[arg-type]
+                key = _key_or_none(name, strategy, request)
                 if key is not None:
-                    self.add(name, panel.cache, key)
+                    self.slots[name] = Slot(name, strategy, key, alias)
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
