@@ -28,6 +28,7 @@ from .cache.store import (
     EARLY,
     MISS,
     STALE,
+    UNCACHED,
     PageCache,
     Slot,
     write_one,
@@ -61,7 +62,7 @@ class PanelOutcome:
     queue_items: Sequence[tuple[str, Any]] = ()
     failed: bool = False
     skipped: bool = False  # its condition was false: not on the page
-    state: str = "miss"  # fresh, early, stale, waited or miss
+    state: str = MISS  # see the vocabulary in layouts_cbv.report
     cost: float = 0.0
     headers: PanelHeaders = NO_HEADERS
     reads: frozenset[str] = frozenset()  # what the render read (see layouts_cbv.tracking)
@@ -74,7 +75,7 @@ class PanelOutcome:
 
     @property
     def from_cache(self) -> bool:
-        return self.state != MISS
+        return self.state not in (MISS, UNCACHED)
 
     @property
     def written_at(self) -> float:
@@ -149,6 +150,8 @@ class PanelRenderer:
             if slot is not None:
                 outcome.key, outcome.generation = slot.key, slot.generation
                 outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
+            elif outcome.state == MISS:
+                outcome.state = UNCACHED  # rendered, with no cache to miss
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:

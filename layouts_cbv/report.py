@@ -2,9 +2,26 @@
 
 The pipeline records every panel of the page once, whichever way the page was built
 (rendered, served from the page cache, a deferred panel's own request). The
-``Server-Timing`` header (:mod:`layouts_cbv.timing`) and the django-debug-toolbar
-panel (:mod:`layouts_cbv.contrib.debug_toolbar`) tell that same account; anything
-else may read it through :func:`records`.
+``Server-Timing`` header (:mod:`layouts_cbv.timing`), the django-debug-toolbar panel
+(:mod:`layouts_cbv.contrib.debug_toolbar`) and the signals (:mod:`layouts_cbv.signals`)
+tell that same account, in one vocabulary of states; anything else may read it through
+:func:`records`.
+
+============  ==============================================================
+state         the panel was
+============  ==============================================================
+``hit``       served from its cache entry
+``waited``    served from the entry another request rendered while this one waited
+``stale``     served from an expired entry while a background refresh runs
+``early``     served from its entry while an early refresh runs
+``miss``      cached, but missing: rendered here (and stored, if it could be)
+``uncached``  not cached at all: rendered here
+``baked``     served inside a page from the page cache, without being read
+``deferred``  left as a placeholder, fetched by the browser
+``error``     failed: the layout's error template in its place
+============  ==============================================================
+
+A panel whose ``condition=`` is false is not on the page and not in the account.
 """
 
 from __future__ import annotations
@@ -24,6 +41,8 @@ if TYPE_CHECKING:
 
 ATTR = "_layouts_cbv_report"
 HOLE, BAKED, DEFERRED = "hole", "baked", "deferred"
+SERVED = frozenset({"hit", "waited", "stale", "early", BAKED})
+"""The states of a panel served from the cache."""
 
 
 @dataclass
@@ -38,7 +57,7 @@ class Account:
 
     @property
     def state(self) -> str:
-        """How the panel was served: fresh, stale, early, waited, miss, error, baked, deferred."""
+        """How the panel was served, in the vocabulary above."""
         if self.outcome is None:
             return self.role
         return "error" if self.outcome.failed else self.outcome.state
@@ -62,6 +81,7 @@ def _describe(account: Account) -> dict[str, Any]:
         "strategy": strategy_of(account.panel),
         "key": account.key,
         "state": account.state,
+        "hole": account.role == HOLE,
         "ms": round(outcome.cost * 1000, 2) if outcome and not outcome.from_cache else 0.0,
         "queue": [f"{queue}: {item}" for queue, item in outcome.queue_items] if outcome else [],
         "warning": warning(account.panel, outcome) if outcome is not None else "",

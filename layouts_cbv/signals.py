@@ -5,8 +5,9 @@
     clone), ``duration`` (seconds), ``html``.
 ``panel_cache_hit``
     A cached panel was served from its entry. Arguments: ``name``, ``panel``,
-    ``request``, ``key``, ``state`` (``"fresh"``, ``"stale"``, ``"early"``, ``"waited"``,
-    or ``"baked"`` for a panel served inside a page from the page cache).
+    ``request``, ``key``, ``state`` (``"hit"``, ``"waited"``, ``"stale"``, ``"early"``,
+    or ``"baked"`` for a panel served inside a page from the page cache: the states of
+    :mod:`layouts_cbv.report`).
 ``panel_cache_miss``
     A cached panel had no usable entry. Arguments: ``name``, ``panel``, ``request``,
     ``key``.

@@ -3,7 +3,9 @@
 On when ``LAYOUTS_CBV["SERVER_TIMING"]`` is true (by default, when ``DEBUG`` is): the
 pipeline asks before it makes the account this header tells.
 Browsers show it in their developer tools, next to the request. It tells the page's
-account (:mod:`layouts_cbv.report`): every panel, whichever way the page was built.
+account (:mod:`layouts_cbv.report`): every panel, whichever way the page was built, in
+the report's states (``hit``, ``miss``, ``uncached``, ``baked``, ...), and the page's own
+(``hit`` or ``miss``) when it may come from the page cache.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from collections.abc import Iterable
 
 from django.http import HttpResponseBase
 
-from .report import HOLE, Account
-
-STATES = {"fresh": "hit", "waited": "hit", "stale": "stale", "early": "stale", "miss": "miss"}
+from .report import Account
 
 
 def entry(name: str, desc: str, seconds: float = 0.0) -> str:
@@ -22,15 +22,11 @@ def entry(name: str, desc: str, seconds: float = 0.0) -> str:
 
 
 def describe(account: Account) -> tuple[str, float]:
-    """Return the header's word for how one panel was served, and its render time."""
+    """Return how one panel was served (the report's state) and its render time."""
     outcome = account.outcome
-    if outcome is None:
-        return account.role, 0.0
-    if outcome.failed:
-        return "error", outcome.cost
-    if account.role == HOLE:
-        return HOLE, 0.0 if outcome.from_cache else outcome.cost
-    return STATES.get(outcome.state, outcome.state), 0.0 if outcome.from_cache else outcome.cost
+    if outcome is None or outcome.from_cache:
+        return account.state, 0.0
+    return account.state, outcome.cost
 
 
 def apply(response: HttpResponseBase, accounts: Iterable[Account], page: str | None = None) -> None:

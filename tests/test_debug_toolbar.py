@@ -70,4 +70,4 @@ def test_panel_lists_every_layout_panel_and_how_it_was_served(toolbar):
     assert "read request.user: not stored; use cache.per_user()" in first
     page, second = panel_content(client, "/page/")
     assert "3 panels, 1 from the cache" in page
-    assert "<td>fresh</td>" in second
+    assert "<td>hit</td>" in second

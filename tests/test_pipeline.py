@@ -91,19 +91,25 @@ def test_report_and_server_timing_tell_one_account_whichever_entry(settings, ali
     assert [row["state"] for row in report.records(first.wsgi_request)] == [
         "miss",
         "miss",
-        "miss",
+        "uncached",
         "deferred",
     ]
     assert [row["state"] for row in report.records(second.wsgi_request)] == [
         "baked",
-        "fresh",
-        "miss",
+        "hit",
+        "uncached",
         "deferred",
+    ]
+    assert [row["hole"] for row in report.records(second.wsgi_request)] == [
+        False,
+        True,
+        True,
+        False,
     ]
     url = re.search(r'data-layouts-deferred="([^"]+)"', second.content.decode()).group(1)
     deferred = alice.get(url.replace("&amp;", "&"))
     assert [row["name"] for row in report.records(deferred.wsgi_request)] == ["later"]
-    assert states(deferred) == {"later": "miss"}
+    assert states(deferred) == {"later": "uncached"}
 
 
 def test_signals_tell_baked_panels_as_hits_of_the_page(alice):
@@ -119,7 +125,7 @@ def test_signals_tell_baked_panels_as_hits_of_the_page(alice):
         alice.get("/counted-page/")
     finally:
         signals.panel_cache_hit.disconnect(hit)
-    assert sorted(heard) == [("mine", "fresh"), ("nav", "baked")]
+    assert sorted(heard) == [("mine", "hit"), ("nav", "baked")]
 
 
 def test_the_request_has_its_own_values_back_once_the_page_is_built():

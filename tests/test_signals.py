@@ -56,7 +56,7 @@ def test_a_cold_then_warm_page(heard):
     assert error["name"] == "broken" and isinstance(error["exception"], RuntimeError)
     render(View)
     hit = [kwargs for name, kwargs in heard()[len(first) :] if name == "panel_cache_hit"]
-    assert hit[0]["name"] == "cached" and hit[0]["state"] == "fresh"
+    assert hit[0]["name"] == "cached" and hit[0]["state"] == "hit"
 
 
 def test_signals_are_sent_by_the_panel_class(heard):

@@ -160,7 +160,7 @@ class PageCache:
             slot.found(found.get(slot.key), read[slot.name])
 
     def state(self, name: str, now: float) -> tuple[str, Entry | None]:
-        """Return how panel ``name`` stands: ``fresh``, ``early``, ``stale`` or ``miss``.
+        """Return how panel ``name`` stands: ``hit``, ``early``, ``stale`` or ``miss``.
 
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
@@ -172,7 +172,7 @@ class PageCache:
             return STALE, entry
         if slot.strategy.early_refresh and _refresh_early(entry, now):
             return EARLY, entry
-        return FRESH, entry
+        return HIT, entry
 
     def claim(self, names: Iterable[str]) -> dict[str, str]:
         """Take the render lock of each panel (see :func:`flight.claim`)."""
@@ -227,7 +227,8 @@ class PageCache:
         return slot
 
 
-FRESH, EARLY, STALE, MISS = "fresh", "early", "stale", "miss"
+# Panel states: see layouts_cbv.report for the whole vocabulary.
+HIT, EARLY, STALE, MISS, UNCACHED = "hit", "early", "stale", "miss", "uncached"
 
 
 def _key_or_none(name: str, strategy: PanelCacheBackend, request: HttpRequest) -> str | None:

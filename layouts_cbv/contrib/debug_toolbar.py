@@ -26,9 +26,7 @@ class LayoutsPanel(Panel):
     @property
     def nav_subtitle(self) -> str:
         rows = self.get_stats().get("panels", [])
-        hits = sum(
-            1 for row in rows if row["state"] in ("fresh", "waited", "stale", "early", "baked")
-        )
+        hits = sum(1 for row in rows if row["state"] in report.SERVED)
         return f"{len(rows)} panels, {hits} from the cache"
 
     def generate_stats(self, request: HttpRequest, response: HttpResponse) -> Any:
