@@ -74,11 +74,24 @@ def serve(
     request: HttpRequest,
 ) -> SafeString:
     """Return the page: holes filled with their panels, queues with every item."""
+    html, collector = gather(stored, stored_items, holes)
+    return fill_queues(html, collector, queues, request)
+
+
+def gather(
+    stored: str,
+    stored_items: list[tuple[str, Any]],
+    holes: Mapping[str, PanelOutcome],
+    only: Collection[str] | None = None,
+) -> tuple[SafeString, QueueCollector]:
+    """Return the page with its holes filled (only those named in ``only``, if given) and
+    every queue item so far, its queues still as markers."""
     collector = QueueCollector()
     collector.extend(stored_items)
     shown = {name: outcome for name, outcome in holes.items() if not outcome.skipped}
     for outcome in shown.values():
         collector.extend(outcome.queue_items)
     if holes:  # skipped ones too: their markers give way to their fallback
-        stored = hole_marks.fill(stored, {name: outcome.html for name, outcome in shown.items()})
-    return fill_queues(stored, collector, queues, request)
+        html = {name: outcome.html for name, outcome in shown.items()}
+        stored = hole_marks.fill(stored, html, only)
+    return SafeString(stored), collector

@@ -8,7 +8,7 @@ is absent or empty, exactly as ``{% panel %}`` does on a page rendered whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -34,10 +34,15 @@ class Hole:
         )
 
 
-def fill(page: str, html_by_name: Mapping[str, str]) -> SafeString:
-    """Replace every hole of ``page`` with its panel's HTML, or its fallback if none."""
+def fill(
+    page: str, html_by_name: Mapping[str, str], only: Collection[str] | None = None
+) -> SafeString:
+    """Replace every hole of ``page`` (or those named in ``only``, leaving the others as
+    they are) with its panel's HTML, or its fallback if none."""
 
     def one(match: re.Match[str]) -> str:
+        if only is not None and match.group(1) not in only:
+            return match.group(0)
         html = html_by_name.get(match.group(1))
         return html if html and html.strip() else match.group(2)
 

@@ -68,6 +68,7 @@ class LayoutMixin:
     response_class = LayoutResponse
     page_cache: PanelCacheBackend | None = None
     page_cache_ignore_query = False
+    stream_panels = False
     # Filled for each subclass when it is created.
     _view_panels: ClassVar[dict[str, Panel | None]] = {}
     _merged_panels: ClassVar[dict[type[Layout], dict[str, Panel]]] = {}
@@ -90,6 +91,11 @@ class LayoutMixin:
             raise TypeError(
                 f"{cls.__qualname__}.page_cache must be a PanelCacheBackend such as "
                 f"cache.per_path(600), not {page_cache!r}."
+            )
+        if not isinstance(cls.__dict__.get("stream_panels", False), bool):
+            raise TypeError(
+                f"{cls.__qualname__}.stream_panels must be True or False, "
+                f"not {cls.__dict__['stream_panels']!r}."
             )
         if isinstance(cls.__dict__.get(CONTENT), Panel):
             raise TypeError(
@@ -125,6 +131,15 @@ class LayoutMixin:
     def get_page_cache(self) -> PanelCacheBackend | None:
         """Return how whole pages of this view are cached (``page_cache``), or None."""
         return self.page_cache
+
+    def get_stream_panels(self) -> bool:
+        """Return whether every panel of this page is streamed (``stream_panels``).
+
+        Streamed panels that are not ready when the page starts are sent into their
+        places later in the same response (see :mod:`layouts_cbv.streaming`); a panel
+        declared with ``stream=True`` is streamed whatever this says.
+        """
+        return self.stream_panels
 
     def get_layout(self) -> type[Layout]:
         """Return the Layout class of this view (``layout``, resolved when it is a label)."""

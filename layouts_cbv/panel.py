@@ -32,6 +32,7 @@ class Panel:
         cache: PanelCacheBackend | None = None,
         condition: Callable[[HttpRequest], bool] | None = None,
         defer: bool | str = False,
+        stream: bool = False,
     ):
         self.source = _source_from(source, template=template, url_name=url_name, literal=literal)
         if context is not None and not isinstance(context, Mapping):
@@ -46,10 +47,18 @@ class Panel:
             )
         if not (isinstance(defer, bool) or defer == "esi"):
             raise TypeError(f"Panel defer= must be True, False or 'esi', not {defer!r}.")
+        if not isinstance(stream, bool):
+            raise TypeError(f"Panel stream= must be True or False, not {stream!r}.")
+        if stream and defer:
+            raise TypeError(
+                "A panel is either deferred (fetched by the browser) or streamed (sent "
+                "later in the same response), not both: drop defer= or stream=."
+            )
         self.context: dict[str, Any] = dict(context or {})
         self.cache = cache
         self.condition = condition
         self.defer = defer
+        self.stream = stream
 
     def __repr__(self) -> str:
         return f"<Panel {self.source.describe()}>"

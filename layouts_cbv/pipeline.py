@@ -29,27 +29,30 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString
 
-from . import conf, deferred, headers, pages, report, signals, timing
-from .assembly import assemble, serve
+from . import conf, deferred, headers, pages, report, signals, streaming, timing
+from .assembly import assemble, gather, serve
 from .cache.backends import PanelCacheBackend
 from .cache.store import PageCache
 from .cache.variation import variation_of
 from .clone import freeze
+from .holes import Hole
 from .layout import Layout, get_layout
 from .markers import fill_queues, marker
 from .panel import Panel
 from .placeholders import for_serving
 from .queues import QueueCollector, get_collector
 from .rendering import PanelOutcome, PanelRenderer
-from .report import BAKED, DEFERRED, HOLE, Account
+from .report import BAKED, DEFERRED, HOLE, STREAMED, Account
 from .tracking import Watch
 
 if TYPE_CHECKING:
@@ -211,7 +214,7 @@ class Pipeline:
         lookup.lookup()
         self.lookup = lookup
 
-    def serve_stored(self) -> HttpResponse | None:
+    def serve_stored(self) -> HttpResponseBase | None:
         """Return the stored page with its holes filled, or None to run the view."""
         # What the view's hooks read goes into the page as much as what its get() reads;
         # Django's and layouts_cbv's own hooks read nothing of the request.
@@ -236,39 +239,125 @@ class Pipeline:
         if entry is None:
             return None
         holes = {name: self.panels[name] for name in page.holes}
-        outcomes = self.render_panels(holes, context) if holes else {}
+        pending = self.not_ready(holes)
+        ready = {name: panel for name, panel in holes.items() if name not in pending}
+        outcomes = self.render_panels(ready, context) if ready else {}
         request = self.request
-        html = serve(
-            for_serving(entry.html, request),
-            list(entry.queue_items),
-            outcomes,
-            self.layout.queues,
-            request,
-        )
-        response = HttpResponse(html, content_type=entry.content_type or None)
+        stored = for_serving(entry.html, request)
+        response: HttpResponseBase
+        if pending:
+            stream = self.stream(
+                stored, list(entry.queue_items), outcomes, pending, context, outcomes
+            )
+            response = streaming.StreamedPage(stream, content_type=entry.content_type or None)
+        else:
+            html = serve(stored, list(entry.queue_items), outcomes, self.layout.queues, request)
+            response = HttpResponse(html, content_type=entry.content_type or None)
         if entry.vary:
             headers.add_vary(response, [name.strip() for name in entry.vary.split(",")])
         roles = {
             **dict.fromkeys(page.holes, HOLE),
             **dict.fromkeys(page.baked, BAKED),
             **self.deferred_roles(),
+            **dict.fromkeys(pending, STREAMED),
         }
         self.finish(response, outcomes, roles, page="hit")
+        if pending:
+            self.streamed_headers(response, outcomes, pending)
+            return response
         etag = pages.validator(entry.etag, outcomes, request)
         pages.add_headers(
-            response, etag, entry.created, entry.fresh_until, self.depends_on(outcomes)
+            response,  # type: ignore[arg-type]
+            etag,
+            entry.created,
+            entry.fresh_until,
+            self.depends_on(outcomes),
         )
-        return pages.not_modified(response, request)
+        return pages.not_modified(response, request)  # type: ignore[arg-type]
 
     def render_panels(
-        self, panels: Mapping[str, Panel], context: Mapping[str, Any]
+        self,
+        panels: Mapping[str, Panel],
+        context: Mapping[str, Any],
+        on_outcome: Callable[[PanelOutcome], None] | None = None,
     ) -> dict[str, PanelOutcome]:
         """Render or serve ``panels`` from the lookup, each on its own clone."""
         assert self.layout is not None
         renderer = PanelRenderer(self.request, context, self.layout.error_template)
         # Panels note their own reads on their clones; they are not the page's.
         with self.watch.reads.paused() if self.watch is not None else nullcontext():
-            return renderer.render_all(panels, self.lookup)
+            return renderer.render_all(panels, self.lookup, on_outcome)
+
+    def not_ready(
+        self, panels: Mapping[str, Panel], among: Collection[str] | None = None
+    ) -> list[str]:
+        """Return which of ``panels`` (of those ``among``) to stream: those streamed
+        that are not in the cache.
+
+        Only a full page for a GET streams, and not when django-debug-toolbar is to
+        show on it (it cannot on a streamed response).
+        """
+        request = self.request
+        if request.method != "GET" or self.deferred_name is not None:
+            return []
+        every = self.view.get_stream_panels()
+        names = [
+            name
+            for name, panel in panels.items()
+            if (every or panel.stream) and (among is None or name in among)
+        ]
+        if not names or streaming.toolbar_shown(request):
+            return []
+        lookup, now = self.lookup, time.time()
+        return [
+            name
+            for name in names
+            if lookup is None or name not in lookup.slots or lookup.state(name, now)[1] is None
+        ]
+
+    def stream(
+        self,
+        stored: str,
+        stored_items: list[tuple[str, Any]],
+        holes: dict[str, PanelOutcome],
+        pending: list[str],
+        context: Mapping[str, Any],
+        account: dict[str, PanelOutcome],
+    ) -> streaming.Stream:
+        """Return the stream of a page whose ``pending`` panels are sent when ready.
+
+        ``holes`` are filled now; the panels rendered later join ``account``, the
+        outcomes the page's report tells.
+        """
+        assert self.layout is not None
+        html, collector = gather(stored, stored_items, holes, only=set(holes))
+        # A streamed form's token must match the CSRF cookie, which goes out first.
+        get_token(self.request)
+
+        def render(names: list[str], report: Callable[[PanelOutcome], None]) -> None:
+            panels = {name: self.panels[name] for name in names}
+            account.update(self.render_panels(panels, context, report))
+
+        return streaming.Stream(self.request, html, collector, self.layout.queues, pending, render)
+
+    def streamed_headers(
+        self,
+        response: HttpResponseBase,
+        ready: Mapping[str, PanelOutcome],
+        pending: Collection[str],
+    ) -> None:
+        """Decide, before the first byte, the headers the streamed panels would add.
+
+        What a panel reads is known only once it is rendered, after the headers are
+        sent: a streamed page is private, and varies on what its parts declare.
+        """
+        depends_on = set(self.depends_on(ready)) if self.strategy is not None else set()
+        for name in pending:
+            depends_on |= variation_of(self.panels[name].cache).depends_on
+        headers.add_vary(response, headers.vary_for(depends_on))
+        headers.add_cache_control(response, private=True)
+        # Proxies such as nginx would otherwise hold the chunks back.
+        response["X-Accel-Buffering"] = "no"
 
     def finish(
         self,
@@ -318,18 +407,21 @@ class Pipeline:
 
     # Entry: the response being rendered ---------------------------------------------
 
-    def render(self, response: LayoutResponse, render_content: Callable[[], str]) -> SafeString:
-        """Return the body of ``response``: the whole page, a partial, or one deferred panel."""
+    def render(
+        self, response: LayoutResponse, render_content: Callable[[], str], stream: bool = False
+    ) -> SafeString | streaming.Stream:
+        """Return the body of ``response``: the whole page, a partial, or one deferred
+        panel; or, when ``stream`` allows and the page streams, its :class:`Stream`."""
         try:
             if self.deferred_name is not None:
                 return self.render_deferred(response)
-            return self.render_page(response, render_content)
+            return self.render_page(response, render_content, stream)
         finally:
             self.stop_watching()
 
     def render_page(
-        self, response: LayoutResponse, render_content: Callable[[], str]
-    ) -> SafeString:
+        self, response: LayoutResponse, render_content: Callable[[], str], stream: bool
+    ) -> SafeString | streaming.Stream:
         request = self.request
         collector = get_collector(request)
         collector.deferred = True
@@ -342,7 +434,7 @@ class Pipeline:
         if self.is_partial():
             return fill_queues(content, collector, layout.queues, request)
         context = self.layout_context(response.context_data or {})
-        placeholders = {
+        placeholders: dict[str, Any] = {
             name: deferred.placeholder(self.view, name, panel.defer)
             for name, panel in self.panels.items()
             if panel.defer
@@ -350,7 +442,15 @@ class Pipeline:
         rendered = self.rendered()
         self.look_up(rendered)
         page = self.page
-        outcomes = self.render_panels(rendered, self.panel_context(context))
+        # With a page cache, what is baked into the stored page is rendered first.
+        pending = (
+            self.not_ready(rendered, page.holes if page is not None else None) if stream else []
+        )
+        if pending:
+            placeholders.update((name, Hole(name)) for name in pending)
+            rendered = {name: panel for name, panel in rendered.items() if name not in pending}
+        panel_context = self.panel_context(context)
+        outcomes = self.render_panels(rendered, panel_context)
         holes = page.holes if page is not None else frozenset()
         assembled = assemble(
             request,
@@ -364,9 +464,19 @@ class Pipeline:
             placeholders,
         )
         # The queues and holes are filled for this visitor alone, never stored.
+        body: SafeString | streaming.Stream
         with self.watch.reads.paused() if self.watch is not None else nullcontext():
-            if assembled.holes:
-                html = serve(
+            if pending:
+                body = self.stream(
+                    assembled.stored,
+                    assembled.stored_items,
+                    assembled.holes,
+                    pending,
+                    panel_context,
+                    outcomes,
+                )
+            elif assembled.holes:
+                body = serve(
                     assembled.stored,
                     assembled.stored_items,
                     assembled.holes,
@@ -374,12 +484,13 @@ class Pipeline:
                     request,
                 )
             else:  # the request collected every queue item already
-                html = fill_queues(assembled.stored, collector, layout.queues, request)
-        self.finish(response, outcomes, self.deferred_roles(), page="miss" if page else None)
+                body = fill_queues(assembled.stored, collector, layout.queues, request)
+        roles = {**self.deferred_roles(), **dict.fromkeys(pending, STREAMED)}
+        self.finish(response, outcomes, roles, page="miss" if page else None)
         if page is not None and self.watch is not None:
             reads = self.watch.reads.found | self.hook_reads
             stored = page.store(response, assembled.stored, assembled.stored_items, outcomes, reads)
-            if stored is not None:
+            if stored is not None and not pending:
                 hole_outcomes = {name: outcomes[name] for name in holes if name in outcomes}
                 etag = pages.validator(stored.etag, hole_outcomes, request)
                 pages.add_headers(
@@ -389,7 +500,9 @@ class Pipeline:
                     stored.fresh_until,
                     self.depends_on(hole_outcomes),
                 )
-        return html
+        if pending:
+            self.streamed_headers(response, assembled.holes, pending)
+        return body
 
     def render_deferred(self, response: LayoutResponse) -> SafeString:
         """Return the one panel the panel endpoint asked for, with its scripts and styles."""

@@ -124,21 +124,33 @@ class PanelRenderer:
         self.error_template = error_template
 
     def render_all(
-        self, panels: Mapping[str, Panel], page_cache: PageCache | None
+        self,
+        panels: Mapping[str, Panel],
+        page_cache: PageCache | None,
+        on_outcome: Callable[[PanelOutcome], None] | None = None,
     ) -> dict[str, PanelOutcome]:
         """Return the outcome of every panel, in declaration order (``skipped`` when its
         condition is false).
 
         ``page_cache`` is the lookup the pipeline made for the page (None: caching off).
+        ``on_outcome`` is called with each panel's outcome as soon as it is known (a
+        streamed page sends each then).
         """
         all_jobs = self._jobs(panels)
         shown = [self._condition_holds(job) for job in all_jobs]
         jobs = [job for job, show in zip(all_jobs, shown, strict=True) if show]
         skipped = [job for job, show in zip(all_jobs, shown, strict=True) if not show]
+        told: set[str] = set()
+
+        def tell(outcome: PanelOutcome) -> None:
+            if on_outcome is not None:
+                told.add(outcome.name)
+                on_outcome(outcome)
+
         if page_cache is None:
-            outcomes = self._render(jobs)
+            outcomes = self._render(jobs, lambda job, outcome: tell(outcome))
         else:
-            outcomes = self._render_cached(jobs, page_cache)
+            outcomes = self._render_cached(jobs, page_cache, tell)
         # A skipped panel still tells what its condition read: the page varies on it.
         outcomes.update(
             (job.name, PanelOutcome(job.name, mark_safe(""), skipped=True)) for job in skipped
@@ -152,6 +164,8 @@ class PanelRenderer:
                 outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
             elif outcome.state == MISS:
                 outcome.state = UNCACHED  # rendered, with no cache to miss
+            if on_outcome is not None and job.name not in told:
+                tell(outcome)  # served from the cache, waited for, or not shown
         return {job.name: outcomes[job.name] for job in all_jobs}
 
     def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
@@ -175,7 +189,9 @@ class PanelRenderer:
             job.condition_reads = frozenset(job.reads.found)
             job.reads.found.clear()
 
-    def _render_cached(self, jobs: list[_Job], page_cache: PageCache) -> dict[str, PanelOutcome]:
+    def _render_cached(
+        self, jobs: list[_Job], page_cache: PageCache, tell: Callable[[PanelOutcome], None]
+    ) -> dict[str, PanelOutcome]:
         now = time.time()
         outcomes: dict[str, PanelOutcome] = {}
         to_refresh: list[_Job] = []
@@ -209,13 +225,13 @@ class PanelRenderer:
             for job in missing
             if claims.get(job.name) != flight.TAKEN and job.name not in outcomes
         ]
-        outcomes.update(self._render_and_publish(mine, page_cache))
+        outcomes.update(self._render_and_publish(mine, page_cache, tell))
         others = {job.name: job for job in missing if claims.get(job.name) == flight.TAKEN}
         if others:
 
             def render_myself(names: list[str]) -> None:
                 taken = [others[name] for name in names]
-                outcomes.update(self._render_and_publish(taken, page_cache))
+                outcomes.update(self._render_and_publish(taken, page_cache, tell))
 
             found = flight.wait(page_cache, list(others), render_myself)
             outcomes.update(
@@ -228,7 +244,7 @@ class PanelRenderer:
         return outcomes
 
     def _render_and_publish(
-        self, jobs: list[_Job], page_cache: PageCache
+        self, jobs: list[_Job], page_cache: PageCache, tell: Callable[[PanelOutcome], None]
     ) -> dict[str, PanelOutcome]:
         outcomes: dict[str, PanelOutcome] = {}
         unpublished: list[str] = []
@@ -245,6 +261,7 @@ class PanelRenderer:
                 page_cache.publish(unpublished)
                 unpublished.clear()
                 since = time.monotonic()
+            tell(outcomes[job.name])
 
         self._render(jobs, done)
         page_cache.publish(unpublished)
@@ -347,15 +364,17 @@ class PanelRenderer:
                 outcomes[job.name] = self._failed(job, exc)
             done(job, outcomes[job.name])
         if pending:
-            results = async_to_sync(_gather)([awaitable for _, awaitable, _ in pending])
-            finished = time.perf_counter()
-            for (job, _, started), result in zip(pending, results, strict=True):
+
+            def finished(job: _Job, started: float, result: Any) -> None:
                 outcomes[job.name] = (
                     self._failed(job, result)
                     if isinstance(result, Exception)
-                    else self._succeeded(job, result, finished - started)
+                    else self._succeeded(job, result, time.perf_counter() - started)
                 )
                 done(job, outcomes[job.name])
+
+            # Each is done as soon as it finishes, back in this thread.
+            async_to_sync(_gather)(pending, sync_to_async(finished))
         return outcomes
 
     def _succeeded(self, job: _Job, output: Any, cost: float) -> PanelOutcome:
@@ -384,8 +403,18 @@ class PanelRenderer:
         return PanelOutcome(job.name, html, failed=True)
 
 
-async def _gather(awaitables: list[Awaitable[Any]]) -> list[Any]:
-    return await asyncio.gather(*(_finish(a) for a in awaitables), return_exceptions=True)
+async def _gather(
+    pending: list[tuple[_Job, Awaitable[Any], float]],
+    finished: Callable[[_Job, float, Any], Awaitable[None]],
+) -> None:
+    async def one(job: _Job, awaitable: Awaitable[Any], started: float) -> None:
+        try:
+            result = await _finish(awaitable)
+        except Exception as exc:
+            result = exc
+        await finished(job, started, result)
+
+    await asyncio.gather(*(one(*each) for each in pending))
 
 
 async def _finish(awaitable: Awaitable[Any]) -> Any:

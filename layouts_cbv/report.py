@@ -18,6 +18,8 @@ state         the panel was
 ``uncached``  not cached at all: rendered here
 ``baked``     served inside a page from the page cache, without being read
 ``deferred``  left as a placeholder, fetched by the browser
+``streamed``  not ready when the page started, sent later in the same response
+              (the report then tells how it was served once it is)
 ``error``     failed: the layout's error template in its place
 ============  ==============================================================
 
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from .rendering import PanelOutcome
 
 ATTR = "_layouts_cbv_report"
-HOLE, BAKED, DEFERRED = "hole", "baked", "deferred"
+HOLE, BAKED, DEFERRED, STREAMED = "hole", "baked", "deferred", "streamed"
 SERVED = frozenset({"hit", "waited", "stale", "early", BAKED})
 """The states of a panel served from the cache."""
 

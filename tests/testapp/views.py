@@ -7,14 +7,21 @@ from layouts_cbv import LayoutMixin, Panel
 
 from .layouts import SiteLayout
 
+# ("start" | "end", panel) as the slow panels run: concurrent ones start together.
+SLOW_EVENTS: list[tuple[str, str]] = []
+
 
 async def slow_a(request):
+    SLOW_EVENTS.append(("start", "a"))
     await asyncio.sleep(0.2)
+    SLOW_EVENTS.append(("end", "a"))
     return "<p>slow a</p>"
 
 
 async def slow_b(request):
+    SLOW_EVENTS.append(("start", "b"))
     await asyncio.sleep(0.2)
+    SLOW_EVENTS.append(("end", "b"))
     return HttpResponse("<p>slow b</p>")
 
 

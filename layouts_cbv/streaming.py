@@ -1,0 +1,284 @@
+"""Streamed pages: the shell at once, then each slow panel into its place when it is ready.
+
+A view with ``stream_panels = True`` (or a panel declared with ``stream=True``) is sent
+as one streaming response. The first chunk is the page with every panel that is ready
+(from the cache, or not streamed) in place, and each streamed panel that still has to
+render left as its ``{% panel %}`` fallback between two comments. Then comes one chunk
+per panel, in the order they finish, and last the rest of the document with the render
+queues, so what a streamed panel queued still appears, once.
+
+A chunk carries the panel's HTML as the text of a ``<noscript>`` element and a small
+inline script (with the page's CSP nonce) that parses it and puts it in place of the
+fallback. With scripting off, browsers show a ``<noscript>``'s content instead: the
+panel then appears where its chunk landed, near the end of the page, and the page still
+shows every panel.
+
+Nothing is sent until the status and the headers are decided: they come from the view's
+response, the panels that are ready and what the streamed ones declare
+(:meth:`Stream.headers`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.html import escape
+
+from . import holes as hole_marks
+from . import nonces
+from .queues import QueueCollector, RenderQueue
+
+if TYPE_CHECKING:
+    from .rendering import PanelOutcome
+
+TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware.DebugToolbarMiddleware"
+
+# Defined once, with the first chunk: find the panel's comments, parse the chunk's text
+# where it belongs (a <template> parses table rows and list items as they are), and
+# leave the DOM as a page sent whole would have it.
+_PLACE = (
+    "window.layoutsCbvPlace=function(s){"
+    "var n=s.previousElementSibling,name=n.getAttribute('data-layouts-stream'),"
+    "o='layouts_cbv:hole:'+name,c='layouts_cbv:/hole:'+name,"
+    "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),a,b,x;"
+    "while((x=w.nextNode())){if(x.data===o)a=x;else if(x.data===c&&a){b=x;break}}"
+    "if(a&&b){var t=document.createElement('template');"
+    "t.innerHTML=n.tagName==='TEMPLATE'?n.innerHTML:n.textContent;"
+    "if(t.content.textContent.trim()||t.content.querySelector('*')){"
+    "while(a.nextSibling!==b)a.nextSibling.remove();a.replaceWith(t.content)}"
+    "else a.remove();b.remove()}"
+    "n.remove();s.remove()};document.currentScript.remove();"
+)
+
+_NOSCRIPT_END = re.compile(r"</noscript", re.I)
+_QUEUE = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
+
+
+class Stream:
+    """One streamed page: its shell, the panels still to render, and its tail.
+
+    ``render`` renders the named panels (on the request's pipeline) and calls its
+    ``report`` argument with each outcome as soon as that panel is done.
+    """
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        page: str,
+        collector: QueueCollector,
+        queues: Mapping[str, RenderQueue],
+        pending: list[str],
+        render: Callable[[list[str], Callable[[PanelOutcome], None]], None],
+    ):
+        self.request = request
+        self.collector = collector
+        self.queues = queues
+        self.pending = pending
+        self.render = render
+        self.shell, self.tail = split(page, pending)
+        self.done: dict[str, PanelOutcome] = {}
+        # Made now: the nonce must be in the CSP header, sent before any chunk.
+        self.nonce = nonces.current_nonce(request, generate=True)
+
+    # The two ways out: chunks, or (when something reads the body) the page whole.
+
+    def chunks(self) -> Iterator[str]:
+        """Yield the shell, each panel as it is rendered (in turn), and the tail."""
+        shown = self._fill(self.shell, self.collector)
+        yield shown.html
+        for name in self.pending:
+            outcomes: list[PanelOutcome] = []
+            self.render([name], outcomes.append)
+            for outcome in outcomes:
+                yield self._chunk(outcome)
+        yield self._tail(shown.emitted)
+
+    async def achunks(self) -> AsyncIterator[str]:
+        """Yield the shell, then each panel as it finishes (rendered together), and the tail."""
+        shown = self._fill(self.shell, self.collector)
+        yield shown.html
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Queue[PanelOutcome] = asyncio.Queue()
+
+        def report(outcome: PanelOutcome) -> None:
+            loop.call_soon_threadsafe(arrived.put_nowait, outcome)
+
+        # In Django's one sync thread, as a sync view would render: async panels still
+        # run together, on this loop.
+        rendering = asyncio.ensure_future(sync_to_async(self.render)(self.pending, report))
+        try:
+            for _ in self.pending:
+                getter = asyncio.ensure_future(arrived.get())
+                await asyncio.wait({getter, rendering}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    rendering.result()  # it failed: raise what it raised
+                    break  # it reported fewer outcomes than panels (a bug): stop cleanly
+                yield self._chunk(getter.result())
+            await rendering
+        finally:
+            if not rendering.done():
+                rendering.cancel()
+        yield self._tail(shown.emitted)
+
+    def whole(self) -> str:
+        """Return the page as it would be sent without streaming."""
+        self.render(self.pending, self._keep)
+        html = hole_marks.fill(
+            self.shell + self.tail,
+            {name: outcome.html for name, outcome in self.done.items() if not outcome.skipped},
+            only=self.pending,
+        )
+        return _fill_queues(html, self._collector(), self.queues, self.request).html
+
+    # Parts --------------------------------------------------------------------------
+
+    def _keep(self, outcome: PanelOutcome) -> None:
+        self.done[outcome.name] = outcome
+
+    def _chunk(self, outcome: PanelOutcome) -> str:
+        self._keep(outcome)
+        # Nothing to show: the fallback stays, the script only drops the comments.
+        html = "" if outcome.skipped or not outcome.html.strip() else outcome.html
+        first = len(self.done) == 1
+        script = f"<script{self._nonce_attr()}>{_PLACE}</script>" if first else ""
+        name = escape(outcome.name)
+        if _NOSCRIPT_END.search(html):
+            # Cannot be a <noscript>'s text: shown with scripts only.
+            holder = f'<template data-layouts-stream="{name}">{html}</template>'
+        else:
+            holder = f'<noscript data-layouts-stream="{name}">{html}</noscript>'
+        call = f"<script{self._nonce_attr()}>layoutsCbvPlace(document.currentScript)</script>"
+        return script + holder + call
+
+    def _tail(self, emitted: Mapping[str, set[int]]) -> str:
+        collector = self._collector()
+        # Queues already sent with the shell get what the streamed panels added to them
+        # here; the queues in the tail are filled whole.
+        extra = []
+        for name, sent in emitted.items():
+            late = [item for item in collector.items(name) if id(item) not in sent]
+            if late:
+                extra.append((self.queues.get(name) or RenderQueue()).render(late, self.request))
+        return "".join(extra) + _fill_queues(self.tail, collector, self.queues, self.request).html
+
+    def _collector(self) -> QueueCollector:
+        collector = QueueCollector()
+        collector.extend(self.collector.record)
+        for outcome in self.done.values():
+            if not outcome.skipped:
+                collector.extend(outcome.queue_items)
+        return collector
+
+    def _fill(self, html: str, collector: QueueCollector) -> _Filled:
+        return _fill_queues(html, collector, self.queues, self.request)
+
+    def _nonce_attr(self) -> str:
+        return f' nonce="{escape(self.nonce)}"' if self.nonce else ""
+
+
+class _Filled:
+    def __init__(self, html: str, emitted: dict[str, set[int]]):
+        self.html = html
+        self.emitted = emitted  # queue name -> ids of the items rendered into it
+
+
+def _fill_queues(
+    html: str,
+    collector: QueueCollector,
+    queues: Mapping[str, RenderQueue],
+    request: HttpRequest,
+) -> _Filled:
+    emitted: dict[str, set[int]] = {}
+
+    def render(match: re.Match[str]) -> str:
+        name = match.group(1)
+        items = collector.items(name)
+        emitted.setdefault(name, set()).update(id(item) for item in items)
+        return (queues.get(name) or RenderQueue()).render(items, request)
+
+    return _Filled(_QUEUE.sub(render, html), emitted)
+
+
+def split(page: str, pending: list[str]) -> tuple[str, str]:
+    """Cut ``page`` where the streamed panels' chunks go: at the first render queue after
+    the last of their places (scripts at the end of ``<body>`` wait for them), else
+    before ``</body>``, else at the end."""
+    after = 0
+    for name in pending:
+        end = page.rfind(f"<!--layouts_cbv:/hole:{name}-->")
+        if end >= 0:
+            after = max(after, end)
+    queue = _QUEUE.search(page, after)
+    if queue is not None:
+        return page[: queue.start()], page[queue.start() :]
+    body = page.lower().rfind("</body>", after)
+    if body >= 0:
+        return page[:body], page[body:]
+    return page, ""
+
+
+class StreamedPage(StreamingHttpResponse):
+    """A page sent in chunks (see :mod:`layouts_cbv.streaming`).
+
+    Code that reads ``content`` before the page is sent (a middleware that does not
+    check ``streaming``) gets the page whole, as if it had never been streamed.
+    """
+
+    def __init__(self, stream: Stream, *args: Any, **kwargs: Any):
+        self.stream = stream
+        self.started = False
+        self._whole: bytes | None = None
+        source = self._aiterate() if isinstance(stream.request, ASGIRequest) else self._iterate()
+        super().__init__(source, *args, **kwargs)
+
+    def _iterate(self) -> Iterator[str]:
+        self.started = True
+        yield from self.stream.chunks()
+
+    async def _aiterate(self) -> AsyncIterator[str]:
+        self.started = True
+        async for chunk in self.stream.achunks():
+            yield chunk
+
+    @property  # type: ignore[override]
+    def content(self) -> bytes:
+        if self._whole is None:
+            if self.started:
+                return super().content  # type: ignore[no-any-return]  # raises, as Django's
+            self._sent_whole(self.stream.whole())
+        assert self._whole is not None
+        return self._whole
+
+    @content.setter
+    def content(self, value: Any) -> None:
+        # A middleware that rewrites the body gets a page that is no longer streamed.
+        self._sent_whole(value)
+
+    def _sent_whole(self, value: Any) -> None:
+        self._whole = value if isinstance(value, bytes) else self.make_bytes(value)
+        self.streaming = False  # type: ignore[misc]
+        self.streaming_content = [self._whole]
+        self.started = True
+
+
+def toolbar_shown(request: HttpRequest) -> bool:
+    """Return whether django-debug-toolbar will show on this response (it cannot on a
+    streamed one, so such pages are sent whole)."""
+    if TOOLBAR_MIDDLEWARE not in settings.MIDDLEWARE:
+        return False
+    try:
+        from debug_toolbar.middleware import get_show_toolbar
+        from debug_toolbar.toolbar import DebugToolbar
+    except ImportError:
+        return False
+    if DebugToolbar.is_toolbar_request(request):
+        return False
+    return bool(get_show_toolbar(async_mode=False)(request))

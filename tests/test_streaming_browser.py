@@ -1,0 +1,116 @@
+"""Streamed pages in a real browser: the shell shows first, each panel lands in its place."""
+
+import secrets
+
+import pytest
+from django.urls import path
+
+from layouts_cbv import Panel
+from tests import test_streaming as streamed
+from tests.test_browser import browser  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.urls(__name__)]
+
+# Comments and whitespace differ between the two ways a page is sent; elements do not.
+BODY = """() => {
+    const copy = document.body.cloneNode(true);
+    const walker = document.createTreeWalker(copy, NodeFilter.SHOW_COMMENT);
+    const comments = [];
+    while (walker.nextNode()) comments.push(walker.currentNode);
+    comments.forEach((c) => c.remove());
+    return copy.innerHTML.replace(/\\s+/g, " ").replace(/> </g, "><");
+}"""
+
+
+class WithPolicy(streamed.Page):
+    """Sets a CSP that allows only scripts with this response's nonce."""
+
+    def setup(self, request, *args, **kwargs):
+        request.csp_nonce = request._csp_nonce = secrets.token_urlsafe(16)
+        super().setup(request, *args, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        nonce = self.request._csp_nonce
+        response["Content-Security-Policy"] = f"script-src 'nonce-{nonce}'"
+        return response
+
+
+class Rows(streamed.Page):
+    rows = Panel(streamed.gated("other", "<li>one</li><li>two</li>"), stream=True)
+
+
+urlpatterns = [
+    *streamed.urlpatterns,
+    path("policy/", WithPolicy.as_view()),
+    path("rows/", Rows.as_view()),
+]
+
+
+@pytest.fixture(autouse=True)
+def gates():
+    yield streamed.new_gates()
+    streamed.open_gates()
+
+
+def shown_before_the_panel(page, url, gates):
+    """Open ``url``, check the shell is on screen while the slow panel is held, then let it go."""
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector("main h1", timeout=10_000)
+    assert page.inner_text("aside") == "loading…"
+    assert not gates["slow"].opened.is_set()
+    # The browser's own clock: the response began before the panel could finish.
+    started = page.evaluate("performance.getEntriesByType('navigation')[0].responseStart")
+    opened_at = page.evaluate("performance.now()")
+    gates["slow"].opened.set()
+    page.wait_for_selector("aside p:text-is('the slow panel')", timeout=10_000)
+    assert page.inner_text("aside") == "the slow panel"
+    assert started < opened_at
+
+
+def test_the_shell_shows_first_and_the_page_ends_as_if_sent_whole(browser, live_server, gates):  # noqa: F811
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    shown_before_the_panel(page, f"{live_server.url}/page/", gates)
+    page.wait_for_load_state("load")
+    streamed_body = page.evaluate(BODY)
+    page.goto(f"{live_server.url}/whole/")
+    assert streamed_body == page.evaluate(BODY)
+    assert errors == []
+
+
+def test_table_rows_and_list_items_are_parsed_where_they_belong(browser, live_server, gates):  # noqa: F811
+    gates["slow"].opened.set()
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/rows/", wait_until="commit")
+    gates["other"].opened.set()
+    page.wait_for_selector("ul.rows li")
+    assert page.eval_on_selector_all("ul.rows > li", "items => items.map(i => i.innerText)") == [
+        "one",
+        "two",
+    ]
+
+
+def test_without_javascript_every_panel_still_shows(browser, live_server, gates):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    gates["slow"].opened.set()
+    page.goto(f"{live_server.url}/page/")
+    text = page.inner_text("body")
+    assert "the slow panel" in text and "The article" in text and "the nav" in text
+    context.close()
+
+
+def test_a_policy_that_requires_nonces_lets_the_placement_run(browser, live_server, gates):  # noqa: F811
+    page = browser.new_page()
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security" in message.text else None
+        ),
+    )
+    shown_before_the_panel(page, f"{live_server.url}/policy/", gates)
+    assert refused == []
+    assert page.locator("noscript[data-layouts-stream], script").count() == 0
