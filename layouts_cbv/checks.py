@@ -34,6 +34,7 @@ W_SHARED_NAME = "layouts_cbv.W001"
 W_UNBOUNDED = "layouts_cbv.W002"
 W_UNDECLARED = "layouts_cbv.W003"
 W_UNSTABLE_ARGUMENTS = "layouts_cbv.W004"
+W_STREAMED_BAKED = "layouts_cbv.W006"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -265,8 +266,10 @@ def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 
     warnings = []
     for view_class, initkwargs in routed(LayoutMixin):
-        if initkwargs.get("page_cache", view_class.page_cache) is None:
+        strategy = initkwargs.get("page_cache", view_class.page_cache)
+        if strategy is None:
             continue
+        warnings.extend(_streamed_baked(view_class, strategy))
         try:
             arguments_part(initkwargs)
         except UnstableArguments as exc:
@@ -282,3 +285,26 @@ def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
                 )
             )
     return warnings
+
+
+def _streamed_baked(view_class: Any, strategy: Any) -> Iterator[checks.CheckMessage]:
+    # A panel baked into the stored page renders before the page is sent: stream=True
+    # cannot hold for it, and the user should know rather than wonder.
+    from .pages import is_baked, key_names
+
+    try:
+        panels = view_class._merged_for(get_layout(view_class.layout))
+    except Exception:
+        return  # E004 or the layout checks say why
+    names = key_names(strategy, view_class.page_cache_ignore_query)
+    for name, panel in sorted(panels.items()):
+        if panel.stream and is_baked(panel, names):
+            yield checks.Warning(
+                f"Panel {name!r} of {view_class.__module__}.{view_class.__qualname__} has "
+                "stream=True but is baked into the view's cached page, so it is rendered "
+                "before the page is sent, never streamed.",
+                hint="Drop stream=True, or cache the panel per user (a hole streams), or "
+                "drop the view's page_cache.",
+                obj=view_class,
+                id=W_STREAMED_BAKED,
+            )

@@ -379,3 +379,18 @@ def test_a_panel_view_response_header_of_a_streamed_panel_cannot_change_the_page
         response = Client().get("/late/")
         body = "".join(chunks(response))
     assert "<p>with a cookie</p>" in body and "late" not in response.cookies
+
+
+def test_a_streamed_panel_baked_into_a_cached_page_is_a_check_warning():
+    from layouts_cbv.checks import check_page_keys
+
+    class Baked(Page):
+        page_cache = cache.per_path(60)
+        slow = Panel(nav, stream=True, cache=cache.sitewide(60))
+
+    from django.test import override_settings
+
+    with override_settings(ROOT_URLCONF=_urls(path("baked/", Baked.as_view()), *urlpatterns)):
+        found = [message for message in check_page_keys() if message.id == "layouts_cbv.W006"]
+    assert [message.obj for message in found] == [Baked]
+    assert "'slow'" in found[0].msg and "never streamed" in found[0].msg
