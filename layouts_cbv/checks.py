@@ -264,7 +264,7 @@ def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     from .mixins import LayoutMixin
     from .pages import UnstableArguments, arguments_part
 
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     for view_class, initkwargs in routed(LayoutMixin):
         strategy = initkwargs.get("page_cache", view_class.page_cache)
         if strategy is None:
