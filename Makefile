@@ -46,10 +46,10 @@ soak: $(VENV)/.test ## Under gunicorn on Redis, check 20,000 requests to the san
 docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
 	$(PY) -m sphinx -W -b html docs docs/_build/html
 
-# pyenv's Pythons, when pyenv is here, so tox finds python3.13 for the Django 6 run.
+# pyenv's Pythons, when pyenv is here, so tox finds python3.11, 3.12 and 3.13.
 PYENV_BINS := $(shell ls -d "$$(pyenv root 2>/dev/null)"/versions/3.*/bin 2>/dev/null | tr '\n' ':')
 
-test-all: $(VENV)/.test ## Run the suite on Django 5.2 (Python 3.11) and Django 6 (Python 3.13), with tox
+test-all: $(VENV)/.test ## Run the suite on every Python and Django pair claimed (tox; see setup.cfg)
 	@sh tests/ensure_system_packages.sh
 	$(PIP) install tox
 	PATH="$(PYENV_BINS)$$PATH" $(VENV)/bin/tox
