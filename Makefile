@@ -30,7 +30,7 @@ sandbox: $(VENV)/.sandbox ## Migrate, seed demo data and serve the demo on 127.0
 	$(PY) sandbox/manage.py seed_demo
 	$(PY) sandbox/manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.test ## Run the test suite (installs Redis and memcached if it may; tests start them)
+test: $(VENV)/.test ## Run the test suite, the manual's build included (installs Redis, memcached, chromium, graphviz if it may)
 	@sh tests/ensure_system_packages.sh
 	$(PY) -m pytest
 
@@ -43,7 +43,8 @@ soak: $(VENV)/.test ## Under gunicorn on Redis, check 20,000 requests to the san
 	$(PY) -m tests.soak 20000
 	$(PY) -m tests.soak_mixed 20000
 
-docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors)
+docs: $(VENV)/.docs ## Build the manual into docs/_build/html (warnings are errors; installs graphviz if it may)
+	@sh tests/ensure_system_packages.sh dot
 	$(PY) -m sphinx -W -b html docs docs/_build/html
 
 # pyenv's Pythons, when pyenv is here, so tox finds python3.11, 3.12 and 3.13.

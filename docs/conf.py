@@ -34,11 +34,15 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "sphinx.ext.autodoc",
+    # The pictures are drawn from docs/diagrams/*.dot by Debian's graphviz ("dot").
+    "sphinx.ext.graphviz",
     # No mappings are configured, so the build never goes to the network.
     "sphinx.ext.intersphinx",
 ]
 
 exclude_patterns = ["_build"]
+
+graphviz_output_format = "svg"
 root_doc = "index"
 language = "en"
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import ROOT, child_env
 from tests.requirements import need_module
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).with_name("installed_probe.py")
 # Tracked, but only the repository needs them: CI's script and git's own file.
 NOT_SHIPPED = {".ci/run", ".gitignore"}
@@ -55,16 +55,6 @@ def project_files(root: Path) -> set[str]:
     }
 
 
-def quiet_env(**extra: str) -> dict[str, str]:
-    """Return this environment without what would point a child at the checkout."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "PYTHONDONTWRITEBYTECODE"}
-    }
-    return {**env, **extra}
-
-
 @dataclass
 class Built:
     sdist: Path
@@ -86,7 +76,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
         capture_output=True,
         text=True,
-        env=quiet_env(),
+        env=child_env(),
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
@@ -120,7 +110,7 @@ def test_the_test_suite_runs_from_the_sdist(built, tmp_path):
         cwd=unpacked,
         capture_output=True,
         text=True,
-        env=quiet_env(),
+        env=child_env(),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"\d+ passed", done.stdout)
@@ -136,7 +126,7 @@ def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict:
     subprocess.run(
         [*pip, "install", "-q", "--no-deps", "--no-index", "--no-cache-dir", str(built.wheel)],
         check=True,
-        env=quiet_env(),
+        env=child_env(),
     )
     # The dependencies (Django, django-classy-tags, the toolbar) come from this
     # environment's site-packages, appended after the fresh one's as a plain path. Its
@@ -155,7 +145,7 @@ def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict:
         cwd=workdir,
         capture_output=True,
         text=True,
-        env=quiet_env(),
+        env=child_env(),
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
