@@ -96,7 +96,9 @@ def test_the_sdist_holds_every_project_file_but_ci_s_own(built):
     with tarfile.open(built.sdist) as archive:
         names = {member.name.split("/", 1)[1] for member in archive.getmembers() if member.isfile()}
     shipped = {name for name in names if not BUILD_METADATA.match(name)}
-    assert shipped == project_files(ROOT) - NOT_SHIPPED
+    expected = project_files(ROOT) - NOT_SHIPPED
+    assert not expected - shipped, "missing from the sdist: add their kind to MANIFEST.in"
+    assert not shipped - expected, "in the sdist but not in the project"
     assert "LICENSE" in shipped
 
 
