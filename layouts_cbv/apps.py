@@ -24,3 +24,4 @@ class LayoutsCbvConfig(AppConfig):
         checks.register(layout_checks.check_views, checks.Tags.urls)
         checks.register(layout_checks.check_page_keys, checks.Tags.urls, checks.Tags.caches)
         checks.register(layout_checks.check_cached_names, checks.Tags.caches)
+        checks.register(layout_checks.check_queue_names, checks.Tags.templates)

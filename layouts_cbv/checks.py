@@ -35,6 +35,7 @@ W_UNBOUNDED = "layouts_cbv.W002"
 W_UNDECLARED = "layouts_cbv.W003"
 W_UNSTABLE_ARGUMENTS = "layouts_cbv.W004"
 W_STREAMED_BAKED = "layouts_cbv.W006"
+W_UNDECLARED_QUEUE = "layouts_cbv.W005"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -308,3 +309,41 @@ def _streamed_baked(view_class: Any, strategy: Any) -> Iterator[checks.CheckMess
                 obj=view_class,
                 id=W_STREAMED_BAKED,
             )
+
+
+def check_queue_names(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Warn where a layout template names a render queue its layout does not declare:
+    rendering it raises QueueNotDeclared."""
+    from .layout import Layout, label_of
+    from .mixins import LayoutMixin
+    from .template_queues import named_queues
+
+    templates: list[tuple[str, Any, str | list[str], type[Layout]]] = [
+        (f"layout {label_of(layout)!r}", layout, layout.template, layout)
+        for layout in layout_registry.all()
+        if layout.template
+    ]
+    for view_class in sorted(set(routed_views(LayoutMixin)), key=lambda v: v.__qualname__):
+        if view_class.layout_template:
+            try:
+                layout = get_layout(view_class.layout) if view_class.layout else Layout
+            except ImproperlyConfigured:
+                continue  # E004 says why
+            owner = f"view {view_class.__module__}.{view_class.__qualname__}"
+            templates.append((owner, view_class, view_class.layout_template, layout))
+    warnings = []
+    for owner, obj, template, layout in templates:
+        for queue, where in sorted(named_queues(template).items()):
+            if queue not in layout.queues:
+                declared = ", ".join(map(repr, sorted(layout.queues))) or "none"
+                warnings.append(
+                    checks.Warning(
+                        f"Template {where!r} of {owner} names the render queue {queue!r}, "
+                        f"which its layout does not declare (its queues: {declared}).",
+                        hint=f"Declare it on the layout ({queue} = RenderQueue()), or fix "
+                        "the name: rendering the page raises QueueNotDeclared.",
+                        obj=obj,
+                        id=W_UNDECLARED_QUEUE,
+                    )
+                )
+    return warnings

@@ -1,8 +1,10 @@
 """Exceptions raised by layouts_cbv."""
 
+import difflib
+
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["ImproperlyConfigured", "PanelNotFound", "PanelRenderError"]
+__all__ = ["ImproperlyConfigured", "PanelNotFound", "PanelRenderError", "QueueNotDeclared"]
 
 
 class PanelNotFound(LookupError):
@@ -29,3 +31,19 @@ class PanelRenderError(Exception):
         super().__init__(
             f"Panel {panel_name!r} failed to render" + (f": {message}" if message else ".")
         )
+
+
+class QueueNotDeclared(LookupError):
+    """A render queue name that the page's layout does not declare (a typo, most often)."""
+
+    def __init__(self, name: str, owner: str, declared: list[str]):
+        self.name = name
+        self.declared = sorted(declared)
+        listed = ", ".join(map(repr, self.declared)) or "none"
+        message = f"Render queue {name!r} is not declared on {owner}; its queues are {listed}."
+        close = difflib.get_close_matches(name, self.declared, n=1)
+        if close:
+            message += f" Did you mean {close[0]!r}?"
+        else:
+            message += f" Declare it on the layout: {name} = RenderQueue()."
+        super().__init__(message)

@@ -50,7 +50,7 @@ from .layout import Layout, get_layout
 from .markers import fill_queues, marker
 from .panel import Panel
 from .placeholders import for_serving
-from .queues import QueueCollector, get_collector
+from .queues import QueueCollector, declare_queues, get_collector
 from .rendering import PanelOutcome, PanelRenderer
 from .report import BAKED, DEFERRED, HOLE, STREAMED, Account
 from .tracking import Watch
@@ -185,9 +185,11 @@ class Pipeline:
     # Steps ----------------------------------------------------------------------------
 
     def layout_class(self) -> type[Layout]:
-        """Return the view's ``get_layout()``, asked once per request."""
+        """Return the view's ``get_layout()``, asked once per request; from then on the
+        request's queue names are checked against its queues."""
         if not hasattr(self, "_layout_class"):
             self._layout_class = self.view.get_layout()
+            declare_queues(self.request, self._layout_class)
         return self._layout_class
 
     def resolve(self) -> None:
@@ -425,6 +427,7 @@ class Pipeline:
         request = self.request
         collector = get_collector(request)
         collector.deferred = True
+        self.layout_class()  # the content's queue names are checked as it renders
         content = SafeString(render_content())
         self.resolve()
         layout = self.layout

@@ -1,7 +1,9 @@
 """Render queues: scripts, styles and custom items that panels ask the page to render.
 
 Items are collected per request, deduplicated in first-seen order, cached with the
-panel that added them and replayed when that panel is served from the cache.
+panel that added them and replayed when that panel is served from the cache. On a layout
+page every queue named must be one its layout declares: a typo raises
+:class:`~layouts_cbv.exceptions.QueueNotDeclared` instead of losing the items.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from .exceptions import QueueNotDeclared
+
 __all__ = [
     "RenderQueue",
     "Script",
@@ -27,6 +31,9 @@ __all__ = [
 ]
 
 REQUEST_ATTR = "_layouts_cbv_queues"
+# The layout whose queues the request's queue names are checked against. Panel clones
+# copy it with the request's other attributes: their items go to the same page.
+DECLARED_ATTR = "_layouts_cbv_declared_queues"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class RenderQueue:
         self.template = template
 
     def render(self, items: list[Any], request: HttpRequest | None = None) -> SafeString:
+        if not items:
+            return mark_safe("")  # an empty queue leaves no wrapper behind
         if self.template:
             context = {"items": items, "queue": self}
             return mark_safe(render_to_string(self.template, context, request))
@@ -128,6 +137,8 @@ class QueueCollector:
         self.record: list[tuple[str, Any]] = []
         # While a layout is assembled, render tags leave markers that are filled at the end.
         self.deferred = False
+        # Names add_to_queue() was given before the page's layout was known.
+        self.unchecked: set[str] = set()
 
     def add(self, name: str, item: Any) -> None:
         self.record.append((name, item))
@@ -178,5 +189,46 @@ def add_style(
 
 
 def add_to_queue(request: HttpRequest, name: str, item: Any) -> None:
-    """Queue any item in the render queue called ``name``."""
-    get_collector(request).add(name, item)
+    """Queue any item in the render queue called ``name``.
+
+    Raise :class:`~layouts_cbv.exceptions.QueueNotDeclared` when the page's layout does
+    not declare ``name``; before the layout is known (in a view's handler), when it is.
+    """
+    collector = get_collector(request)
+    if getattr(request, DECLARED_ATTR, None) is None:
+        collector.unchecked.add(name)
+    else:
+        check_declared(request, name)
+    collector.add(name, item)
+
+
+def declare_queues(request: HttpRequest, layout: Any) -> None:
+    """Check the queue names used on ``request`` against ``layout.queues`` from now on,
+    and those given to :func:`add_to_queue` already.
+
+    The first layout declared wins: a layout view rendered as another page's panel adds
+    its items to that page's queues.
+    """
+    if getattr(request, DECLARED_ATTR, None) is not None:
+        return
+    setattr(request, DECLARED_ATTR, layout)
+    collector = getattr(request, REQUEST_ATTR, None)
+    if collector is not None and collector.unchecked:
+        for name in sorted(collector.unchecked):
+            check_declared(request, name)
+
+
+def check_declared(request: HttpRequest, name: str) -> None:
+    """Raise :class:`~layouts_cbv.exceptions.QueueNotDeclared` if the layout declared on
+    ``request`` has no queue ``name`` (nothing is checked where no layout is)."""
+    layout = getattr(request, DECLARED_ATTR, None)
+    if layout is not None and name not in layout.queues:
+        raise QueueNotDeclared(name, _owner(layout), list(layout.queues))
+
+
+def _owner(layout: Any) -> str:
+    from .layout import Layout, label_of
+
+    if layout is Layout:
+        return "this page (a view with layout_template only has 'scripts' and 'styles')"
+    return f"layout {label_of(layout)!r}"

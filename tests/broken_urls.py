@@ -17,8 +17,14 @@ class MissingLayoutView(LayoutMixin, TemplateView):
     template_name = "testapp/content.html"
 
 
+class BareTemplateView(LayoutMixin, TemplateView):
+    layout_template = "testapp/layout.html"  # {% renderqueue "head_extras" %}: not declared
+    template_name = "testapp/content.html"
+
+
 urlpatterns = [
     path("misspelled/", MisspelledPanelView.as_view()),
     path("missing-layout/", MissingLayoutView.as_view()),
+    path("bare/", BareTemplateView.as_view()),
     path("fragments/<slug:slug>/", TemplateView.as_view(), name="fragment"),
 ]

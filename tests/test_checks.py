@@ -35,7 +35,7 @@ def test_unknown_setting_key_raises_on_first_use(settings):
 @pytest.fixture
 def broken_layout():
     class Broken(Layout):
-        template = "testapp/layout.html"
+        template = "testapp/bare_layout.html"
         nav = Panel("testapp:nva")
         fragment = Panel(url_name="no-such-url")
         good_url = Panel(url_name="fragment", context={"slug": "x"})
@@ -325,3 +325,57 @@ def test_a_timeout_bounds_them():
         assert [m for m in ours() if m.id == "layouts_cbv.W002"] == []
     finally:
         layouts.remove(Bounded)
+
+
+@pytest.mark.parametrize(
+    ("template", "where"),
+    [
+        ("testapp/typo_layout.html", "testapp/typo_layout.html"),  # {% renderqueue %}
+        ("testapp/extends_typo.html", "testapp/typo_layout.html"),  # in the parent
+        ("testapp/includes_typo.html", "testapp/enqueue_typo.html"),  # {% enqueue %}, included
+    ],
+)
+def test_layout_template_naming_a_queue_the_layout_does_not_declare(template, where):
+    typo = type("Typo", (Layout,), {"template": template, "__module__": __name__})
+    try:
+        [message] = ours(tags=[checks.Tags.templates])
+    finally:
+        layouts.remove(typo)
+    assert message.id == "layouts_cbv.W005"
+    assert message.obj is typo
+    assert message.msg == (
+        f"Template '{where}' of layout 'tests.test_checks.Typo' names the render queue "
+        "'head_extra', which its layout does not declare (its queues: 'scripts', 'styles')."
+    )
+    assert message.hint == (
+        "Declare it on the layout (head_extra = RenderQueue()), or fix the name: rendering "
+        "the page raises QueueNotDeclared."
+    )
+
+
+def test_a_declared_queue_and_the_default_ones_are_not_reported():
+    from layouts_cbv.queues import RenderQueue
+
+    fine = type(
+        "Fine",
+        (Layout,),
+        {
+            "template": "testapp/typo_layout.html",
+            "head_extra": RenderQueue(),
+            "__module__": __name__,
+        },
+    )
+    try:
+        assert ours(tags=[checks.Tags.templates]) == []
+    finally:
+        layouts.remove(fine)
+
+
+@pytest.mark.urls("tests.broken_urls")
+def test_a_views_layout_template_naming_an_undeclared_queue():
+    [message] = ours(tags=[checks.Tags.templates])
+    assert message.msg == (
+        "Template 'testapp/layout.html' of view tests.broken_urls.BareTemplateView names the "
+        "render queue 'head_extras', which its layout does not declare (its queues: "
+        "'scripts', 'styles')."
+    )

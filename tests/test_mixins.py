@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.views.generic import TemplateView
 
 from layouts_cbv import Layout, LayoutMixin, Panel
+from layouts_cbv.exceptions import QueueNotDeclared
 from layouts_cbv.response import LayoutResponse
 from tests.testapp.layouts import SiteLayout
 from tests.testapp.views import PageView
@@ -97,13 +98,23 @@ def test_get_panels_can_be_overridden_per_request():
 def test_layout_template_without_layout_uses_default_queues():
     class View(LayoutMixin, TemplateView):
         template_name = "testapp/content.html"
-        layout_template = "testapp/layout.html"
+        layout_template = "testapp/bare_layout.html"
         extra_context = {"title": "Bare"}
         sidebar = Panel(literal="only mine")
 
     body = text(render(View))
     assert "only mine" in body and "no promo" in body and "no nav" in body
     assert '<script src="/static/content.js"></script>' in body
+
+
+def test_layout_template_without_layout_has_no_other_queue():
+    class View(LayoutMixin, TemplateView):
+        template_name = "testapp/content.html"
+        layout_template = "testapp/layout.html"  # {% renderqueue "head_extras" %}
+        extra_context = {"title": "Bare"}
+
+    with pytest.raises(QueueNotDeclared, match="its queues are 'scripts', 'styles'"):
+        render(View)
 
 
 def test_missing_layout_names_both_fixes():
@@ -126,7 +137,7 @@ def test_bad_layout_attribute_fails_at_class_creation():
 
 def test_get_layout_context_reaches_layout_template_and_panels():
     class ContextLayout(Layout):
-        template = "testapp/layout.html"
+        template = "testapp/bare_layout.html"
         abstract = True  # keep it out of the registry
 
         def get_layout_context(self, request):

@@ -6,6 +6,7 @@ import pytest
 from django.utils.safestring import mark_safe
 
 from layouts_cbv import Layout, Panel
+from layouts_cbv.exceptions import PanelRenderError, QueueNotDeclared
 from layouts_cbv.queues import RenderQueue, add_script, add_style, add_to_queue, get_collector
 from tests.testapp.views import PageView
 from tests.utils import render, text
@@ -111,3 +112,88 @@ def test_either_src_or_inline(rf, call, kwargs):
 def test_render_queue_template_must_be_a_name():
     with pytest.raises(TypeError):
         RenderQueue(template=3)
+
+
+class WrappedLayout(Layout):
+    abstract = True  # keep it out of the registry
+    template = "testapp/layout.html"
+    head_extras = RenderQueue(template="testapp/wrapped_queue.html")
+
+
+def test_an_empty_queue_renders_nothing_not_even_its_template():
+    View = type("View", (PageView,), {"layout": WrappedLayout})
+    assert "queue-wrapper" not in text(render(View))
+
+    def meta(request):
+        add_to_queue(request, "head_extras", mark_safe('<meta name="x">'))
+        return "meta"
+
+    Filled = type("Filled", (View,), {"sidebar": Panel(meta)})
+    assert '<div class="queue-wrapper"><meta name="x"></div>' in text(render(Filled))
+
+
+def test_empty_queue_with_a_template_renders_nothing_outside_a_layout(rf):
+    assert RenderQueue(template="testapp/wrapped_queue.html").render([], rf.get("/")) == ""
+
+
+DECLARED = "its queues are 'head_extras', 'scripts', 'styles'. Did you mean 'head_extras'?"
+
+
+def test_a_panel_adding_to_an_undeclared_queue_fails_naming_the_declared_ones(settings):
+    settings.LAYOUTS_CBV = {"DEBUG_ERRORS": True}
+
+    def typo(request):
+        add_to_queue(request, "head_extra", "x")
+        return "never shown"
+
+    View = type("View", (PageView,), {"layout": WrappedLayout, "sidebar": Panel(typo)})
+    with pytest.raises(PanelRenderError) as raised:
+        render(View)
+    cause = raised.value.__cause__
+    assert isinstance(cause, QueueNotDeclared)
+    assert str(cause) == (
+        "Render queue 'head_extra' is not declared on layout "
+        f"'{__name__}.WrappedLayout'; {DECLARED}"
+    )
+
+
+def test_a_panel_adding_to_an_undeclared_queue_is_an_isolated_panel_error():
+    def typo(request):
+        add_to_queue(request, "head_extra", "x")
+        return "never shown"
+
+    View = type("View", (PageView,), {"layout": WrappedLayout, "sidebar": Panel(typo)})
+    body = text(render(View))
+    assert "never shown" not in body and "<h1>Page</h1>" in body
+
+
+def test_a_view_adding_to_an_undeclared_queue_before_rendering_fails_when_it_renders():
+    class View(PageView):
+        layout = WrappedLayout
+
+        def get(self, request, *args, **kwargs):
+            add_to_queue(request, "head_extra", "x")  # the layout is not known yet
+            return super().get(request, *args, **kwargs)
+
+    with pytest.raises(QueueNotDeclared, match=re.escape(DECLARED)):
+        render(View)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"template_name": "testapp/enqueue_typo.html"},  # {% enqueue %} in the content
+        {"layout_template": "testapp/typo_layout.html"},  # {% renderqueue %} in the layout
+    ],
+    ids=["enqueue", "renderqueue"],
+)
+def test_an_undeclared_queue_name_in_a_template_raises(where):
+    View = type("View", (PageView,), {"layout": WrappedLayout, **where})
+    with pytest.raises(QueueNotDeclared, match=re.escape(DECLARED)):
+        render(View)
+
+
+def test_queue_names_are_not_checked_outside_a_layout(rf):
+    request = rf.get("/")
+    add_to_queue(request, "anything", "x")
+    assert get_collector(request).items("anything") == ["x"]

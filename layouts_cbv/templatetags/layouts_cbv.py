@@ -19,7 +19,14 @@ from ..assembly import PANELS_KEY
 from ..deferred import Deferred
 from ..holes import Hole
 from ..markers import marker
-from ..queues import RenderQueue, add_script, add_style, add_to_queue, get_collector
+from ..queues import (
+    RenderQueue,
+    add_script,
+    add_style,
+    add_to_queue,
+    check_declared,
+    get_collector,
+)
 
 register = template.Library()
 
@@ -110,6 +117,7 @@ class Enqueue(Tag):
 
 def render_queue(context: Context, queue_name: str, tag_name: str) -> SafeString:
     request = request_of(context, tag_name)
+    check_declared(request, queue_name)
     collector = get_collector(request)
     if collector.deferred:
         # Inside a layout: filled once every panel has added its items.

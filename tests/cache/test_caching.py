@@ -263,7 +263,7 @@ def test_inline_items_of_a_cached_panel_come_back_on_a_hit(backend):
     View = view(
         inline=Panel(inline, cache=cache.sitewide(60)),
         layout=None,
-        layout_template="testapp/layout.html",
+        layout_template="testapp/bare_layout.html",
     )
     render(View)
     body = text(render(View))

@@ -156,7 +156,7 @@ def test_unpicklable_queue_item_is_not_cached_and_does_not_back_off(backend, cap
 
     def unpicklable(request):
         renders.append(1)
-        add_to_queue(request, "extra", lambda: None)
+        add_to_queue(request, "scripts", lambda: None)
         return "<p>x</p>"
 
     Bad = type("Bad", (View,), {"sidebar": Panel(unpicklable, cache=cache.sitewide(60))})
