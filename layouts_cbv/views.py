@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 
 from . import report
 from .clone import copy_csrf_state
-from .deferred import BadReference, Reference, view_path
-from .mixins import LayoutMixin
+from .deferred import BadReference, Reference
+from .functions import page_view_path
 from .pipeline import DEFERRED_PANEL
 from .response import LayoutResponse
 
@@ -38,12 +38,10 @@ def deferred_panel(request: HttpRequest) -> HttpResponseBase:
         match = resolve(page.path_info)
     except (KeyError, signing.BadSignature, BadReference, Resolver404) as exc:
         return refused(exc)
-    view_class = getattr(match.func, "view_class", None)
+    # The reference was signed for this view (a LayoutMixin view, a function decorated
+    # with @layout or one calling render_with_layout()): it must be the path's view still.
     if not (
-        isinstance(view_class, type)
-        and issubclass(view_class, LayoutMixin)
-        and view_path(view_class) == reference.view
-        and reference.matches(match.args, match.kwargs)
+        page_view_path(match.func) == reference.view and reference.matches(match.args, match.kwargs)
     ):
         return refused(BadReference(f"{reference.path} is not the page of {reference.view}"))
     page.resolver_match = match
