@@ -26,7 +26,6 @@ from typing import Any, ClassVar, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse, TemplateResponse
-from django.utils.safestring import SafeString
 from django.views import View
 
 from . import pages
@@ -196,10 +195,8 @@ class ContentResponse(LayoutResponse):
         super().__init__(request, None, **kwargs)  # type: ignore[arg-type]
         self.content_html = html
 
-    @property
-    def rendered_content(self) -> SafeString:
-        assert self.layout_pipeline is not None
-        return self.layout_pipeline.render(self, lambda: self.content_html)
+    def render_content_panel(self) -> str:
+        return self.content_html
 
 
 def laid_out(response: Any, view: LayoutMixin) -> Any:

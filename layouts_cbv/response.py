@@ -34,7 +34,7 @@ class LayoutResponse(TemplateResponse):
         pipeline = self.layout_pipeline
         if pipeline is None or self.is_rendered:
             return super().render()
-        body = pipeline.render(self, self._render_content, stream=True)
+        body = pipeline.render(self, self.render_content_panel, stream=True)
         if isinstance(body, str):
             self.content = body
             answer: HttpResponseBase = self
@@ -56,7 +56,8 @@ class LayoutResponse(TemplateResponse):
         self._is_rendered = True
         return page
 
-    def _render_content(self) -> str:
+    def render_content_panel(self) -> str:
+        """Return the HTML of the page's content panel: the view's template, rendered."""
         return TemplateResponse.rendered_content.fget(self)  # type: ignore[attr-defined,no-any-return]
 
     @property
@@ -67,7 +68,7 @@ class LayoutResponse(TemplateResponse):
             collector = get_collector(self._request)
             collector.deferred = True
             return fill_queues(super().rendered_content, collector, {}, self._request)
-        return pipeline.render(self, self._render_content)  # type: ignore[return-value]
+        return pipeline.render(self, self.render_content_panel)  # type: ignore[return-value]
 
     def __getstate__(self) -> dict[str, Any]:
         # cache_page pickles rendered responses; the pipeline (and its request) must not go along.

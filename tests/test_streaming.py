@@ -394,3 +394,28 @@ def test_a_streamed_panel_baked_into_a_cached_page_is_a_check_warning():
         found = [message for message in check_page_keys() if message.id == "layouts_cbv.W006"]
     assert [message.obj for message in found] == [Baked]
     assert "'slow'" in found[0].msg and "never streamed" in found[0].msg
+
+
+def test_function_views_stream_too(gates):
+    from django.template.response import TemplateResponse
+
+    from layouts_cbv import layout, render_with_layout
+
+    @layout(StreamLayout)
+    def decorated(request):
+        return TemplateResponse(request, "streaming/content.html", {})
+
+    def rendered(request):
+        return render_with_layout(request, "streaming/content.html", layout=StreamLayout)
+
+    from django.test import override_settings
+
+    routes = _urls(path("decorated/", decorated), path("rendered/", rendered))
+    with override_settings(ROOT_URLCONF=routes):
+        for url in ("/decorated/", "/rendered/"):
+            response = Client().get(url)
+            assert response.streaming, url
+            shell = next(chunks(response))
+            assert "<h1>The article</h1>" in shell and "the slow panel" not in shell
+            assert "<p>the slow panel</p>" in opened_all(response)
+            new_gates()
