@@ -71,3 +71,17 @@ def test_panel_lists_every_layout_panel_and_how_it_was_served(toolbar):
     page, second = panel_content(client, "/page/")
     assert "3 panels, 1 from the cache" in page
     assert "<td>hit</td>" in second
+
+
+@pytest.mark.django_db
+def test_server_timing_keeps_the_panels_entries_beside_the_toolbars(toolbar, settings):
+    # The toolbar writes Server-Timing from its own panels' timings, over the header the
+    # response had: the layouts panel hands layouts_cbv's entries back.
+    settings.LAYOUTS_CBV = {"DEBUG_ERRORS": False, "SERVER_TIMING": True}
+    settings.DEBUG_TOOLBAR_PANELS = [
+        "debug_toolbar.panels.timer.TimerPanel",
+        "layouts_cbv.contrib.debug_toolbar.LayoutsPanel",
+    ]
+    timing = Client().get("/page/")["Server-Timing"]
+    assert 'panel-nav;desc="miss"' in timing and 'panel-promo;desc="uncached"' in timing
+    assert "TimerPanel_total_time" in timing

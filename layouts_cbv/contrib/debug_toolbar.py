@@ -31,3 +31,14 @@ class LayoutsPanel(Panel):
 
     def generate_stats(self, request: HttpRequest, response: HttpResponse) -> Any:
         self.record_stats({"panels": list(report.records(request))})
+        self.server_timing = response.get("Server-Timing", "")
+
+    def get_headers(self, request: HttpRequest) -> dict[str, str]:
+        # The toolbar sets Server-Timing from its own panels over the response's header:
+        # the entries layouts_cbv put there are handed back, to be joined with them.
+        headers: dict[str, str] = super().get_headers(request)
+        timing = getattr(self, "server_timing", "")
+        if timing:
+            own = headers.get("Server-Timing")
+            headers["Server-Timing"] = f"{timing}, {own}" if own else timing
+        return headers
