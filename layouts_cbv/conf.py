@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "BACKOFF": 5,
     "DEFERRED_MAX_AGE": 86400,
     "KEY_VERSION": None,
+    "BADGES": False,
 }
 
 NUMBER = (int, float)
@@ -40,6 +41,7 @@ TYPES: dict[str, tuple[type | None, ...]] = {
     "BACKOFF": NUMBER,
     "DEFERRED_MAX_AGE": (int,),
     "KEY_VERSION": (int, None),
+    "BADGES": (bool,),
 }
 
 

@@ -28,6 +28,7 @@ A panel whose ``condition=`` is false is not on the page and not in the account.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,9 +86,17 @@ def _describe(account: Account) -> dict[str, Any]:
         "state": account.state,
         "hole": account.role == HOLE,
         "ms": round(outcome.cost * 1000, 2) if outcome and not outcome.from_cache else 0.0,
+        "age": _age(outcome),
         "queue": [f"{queue}: {item}" for queue, item in outcome.queue_items] if outcome else [],
         "warning": warning(account.panel, outcome) if outcome is not None else "",
     }
+
+
+def _age(outcome: PanelOutcome | None) -> float | None:
+    """Return how old the copy served from the cache is, in seconds (None: not from it)."""
+    if outcome is None or not outcome.from_cache or not outcome.written_at:
+        return None
+    return round(max(0.0, time.time() - outcome.written_at), 1)
 
 
 def strategy_of(panel: Panel) -> str:

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
 
+from .. import conf
 from ..assembly import PANELS_KEY
 from ..deferred import Deferred
 from ..holes import Hole
@@ -49,6 +50,14 @@ class Panel(Tag):
     options = Options(Argument("panel_name"), blocks=[("endpanel", "fallback")])
 
     def render_tag(self, context: Context, panel_name: str, fallback: Any) -> str:
+        html = self.render_panel(context, panel_name, fallback)
+        if conf.get("BADGES"):
+            from ..contrib.badges import mark
+
+            return mark(panel_name, html)
+        return html
+
+    def render_panel(self, context: Context, panel_name: str, fallback: Any) -> str:
         html = (context.get(PANELS_KEY) or {}).get(panel_name)
         if isinstance(html, Hole | Deferred):
             # Filled later (for each request from a cached page, or by the browser);
