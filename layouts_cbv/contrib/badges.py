@@ -44,6 +44,7 @@ MEANINGS = {
     "deferred": "left as a placeholder, fetched by the browser",
     "error": "failed: the layout's error template in its place",
 }
+UNTOUCHED = frozenset({report.BAKED, report.DEFERRED})
 HOLE_MEANING = "a hole in the page from the page cache, filled for this request"
 
 # How a page was served, for the page line: from the page cache; built by the view
@@ -82,13 +83,16 @@ def badge(record: Mapping[str, Any], request: HttpRequest) -> SafeString:
         meaning = f"{HOLE_MEANING}; {meaning}"
     key = shown_key(record["key"], request)
     age = record.get("age")
-    facts = [f"{record['ms']:.1f} ms"]
+    # A baked or deferred panel was neither rendered nor read for this request: no time.
+    facts = [] if state in UNTOUCHED else [format_html("{} ms", f"{record['ms']:.1f}")]
     if age is not None:
-        facts.append(f"{age:.0f} s old")
+        facts.append(format_html("{} s old", f"{age:.0f}"))
+    if key:
+        facts.append(format_html("<code>{}</code>", key))
     return format_html(
         '<span class="layouts-badge" data-panel="{}" data-state="{}" data-hole="{}" '
         'data-ms="{}" data-age="{}" title="{}"><b>{}</b> '
-        '<span class="layouts-badge-state">{}</span> {}{}</span>',
+        '<span class="layouts-badge-state">{}</span> {}</span>',
         record["name"],
         state,
         "true" if record["hole"] else "false",
@@ -97,8 +101,7 @@ def badge(record: Mapping[str, Any], request: HttpRequest) -> SafeString:
         f"{meaning} ({key})" if key else meaning,
         record["name"],
         shown,
-        " · ".join(facts),
-        format_html(" · <code>{}</code>", key) if key else "",
+        format_html_join(" · ", "{}", ((fact,) for fact in facts)),
     )
 
 
