@@ -28,6 +28,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Labels every panel with how it was served (LAYOUTS_CBV["BADGES"] below) and says
+    # how many cache round trips the page cost.
+    "sandbox.blog.middleware.DemoBadgeMiddleware",
 ]
 
 ROOT_URLCONF = "sandbox.urls"
@@ -57,22 +60,52 @@ DATABASES = {
     }
 }
 
+# The demo counts every call to the cache (see sandbox/blog/roundtrips.py).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sandbox.blog.roundtrips.CountingRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "sandbox.blog.roundtrips.CountingLocMemCache"}}
 
 LAYOUTS_CBV = {
     "PARTIAL_DETECTORS": [
         "layouts_cbv.detection.htmx",
         "layouts_cbv.detection.query_param",
     ],
+    # A badge on every panel: its state, render time, age and key. Off by default.
+    "BADGES": True,
+    # DEBUG would make a failing panel raise; the demo shows what visitors get instead.
+    "DEBUG_ERRORS": False,
 }
+
+# The toolbar, with layouts_cbv's panel, when django-debug-toolbar is installed
+# (pip install -e ".[sandbox]"). SANDBOX_TOOLBAR=0 leaves it out (the soak test does).
+try:
+    import debug_toolbar  # noqa: F401
+except ImportError:
+    TOOLBAR = False
+else:
+    TOOLBAR = os.environ.get("SANDBOX_TOOLBAR", "1") != "0"
+if TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1"]
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
+    DEBUG_TOOLBAR_PANELS = [
+        "debug_toolbar.panels.history.HistoryPanel",
+        "debug_toolbar.panels.timer.TimerPanel",
+        "layouts_cbv.contrib.debug_toolbar.LayoutsPanel",
+        "debug_toolbar.panels.headers.HeadersPanel",
+        "debug_toolbar.panels.request.RequestPanel",
+        "debug_toolbar.panels.sql.SQLPanel",
+        "debug_toolbar.panels.templates.TemplatesPanel",
+        "debug_toolbar.panels.cache.CachePanel",
+        "debug_toolbar.panels.signals.SignalsPanel",
+    ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "blog:home"
