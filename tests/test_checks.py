@@ -124,6 +124,7 @@ def test_cached_panels_sharing_a_name_but_not_a_source():
         ({"KEY_VERSION": 2.0}, "LAYOUTS_CBV['KEY_VERSION'] must be int or None, not 2.0."),
         ({"LOCK_TIMEOUT": False}, "LAYOUTS_CBV['LOCK_TIMEOUT'] must be int or float, not False."),
         ({"DEFERRED_MAX_AGE": 60.0}, "LAYOUTS_CBV['DEFERRED_MAX_AGE'] must be int, not 60.0."),
+        ({"BADGES": "on"}, "LAYOUTS_CBV['BADGES'] must be bool, not 'on'."),
     ],
 )
 def test_setting_of_the_wrong_type(settings, value, message):
