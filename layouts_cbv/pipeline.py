@@ -241,7 +241,7 @@ class Pipeline:
         if entry is None:
             return None
         holes = {name: self.panels[name] for name in page.holes}
-        pending = self.not_ready(holes)
+        pending = streaming.placeable(entry.html, self.not_ready(holes))
         ready = {name: panel for name, panel in holes.items() if name not in pending}
         outcomes = self.render_panels(ready, context) if ready else {}
         request = self.request
@@ -466,6 +466,11 @@ class Pipeline:
             holes,
             placeholders,
         )
+        filled = assembled.holes
+        if pending:
+            pending, filled = self.place_now(
+                assembled.stored, pending, panel_context, outcomes, filled
+            )
         # The queues and holes are filled for this visitor alone, never stored.
         body: SafeString | streaming.Stream
         with self.watch.reads.paused() if self.watch is not None else nullcontext():
@@ -473,16 +478,16 @@ class Pipeline:
                 body = self.stream(
                     assembled.stored,
                     assembled.stored_items,
-                    assembled.holes,
+                    filled,
                     pending,
                     panel_context,
                     outcomes,
                 )
-            elif assembled.holes:
+            elif filled:
                 body = serve(
                     assembled.stored,
                     assembled.stored_items,
-                    assembled.holes,
+                    filled,
                     layout.queues,
                     request,
                 )
@@ -504,8 +509,27 @@ class Pipeline:
                     self.depends_on(hole_outcomes),
                 )
         if pending:
-            self.streamed_headers(response, assembled.holes, pending)
+            self.streamed_headers(response, filled, pending)
         return body
+
+    def place_now(
+        self,
+        stored: str,
+        pending: list[str],
+        context: Mapping[str, Any],
+        outcomes: dict[str, PanelOutcome],
+        holes: dict[str, PanelOutcome],
+    ) -> tuple[list[str], dict[str, PanelOutcome]]:
+        """Render now the ``pending`` panels that no chunk could put in place (see
+        :func:`streaming.placeable`); return those still to stream, and the holes to fill
+        in the page with these."""
+        later = streaming.placeable(stored, pending)
+        now = {name: self.panels[name] for name in pending if name not in later}
+        if not now:
+            return pending, holes
+        rendered = self.render_panels(now, context)
+        outcomes.update(rendered)
+        return later, {**holes, **rendered}
 
     def render_deferred(self, response: LayoutResponse) -> SafeString:
         """Return the one panel the panel endpoint asked for, with its scripts and styles."""

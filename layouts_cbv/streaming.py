@@ -59,6 +59,12 @@ _PLACE = (
 
 _NOSCRIPT_END = re.compile(r"</noscript", re.I)
 _QUEUE = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
+# Elements whose content the browser parses as text (or, for <template>, out of the
+# document): a hole's comments there are no comments the script can find.
+_TEXT_ELEMENT = re.compile(
+    r"<(/?)(?:script|style|title|textarea|noscript|template|xmp|iframe|noembed|noframes)\b",
+    re.I,
+)
 
 
 class Stream:
@@ -205,6 +211,36 @@ def _fill_queues(
         return (queues.get(name) or RenderQueue()).render(items, request)
 
     return _Filled(_QUEUE.sub(render, html), emitted)
+
+
+def placeable(page: str, pending: list[str]) -> list[str]:
+    """Return which of ``pending`` the browser can put in place later: those ``page``
+    prints, each time where its comments are comments of the document (not inside a
+    tag's attributes, ``<title>``, ``<script>``, ``<textarea>``...).
+
+    The others must be rendered before the page is sent: a panel the layout does not
+    print (``{% if user.is_staff %}``) would otherwise reach the visitor in its chunk,
+    and one in an attribute or a title would never be placed.
+    """
+    found = []
+    for name in pending:
+        opening = f"<!--layouts_cbv:hole:{name}-->"
+        at = page.find(opening)
+        if at < 0:
+            continue
+        while at >= 0 and _in_text(page, at):
+            at = page.find(opening, at + len(opening))
+        if at < 0:
+            found.append(name)
+    return found
+
+
+def _in_text(page: str, at: int) -> bool:
+    if page.rfind("<", 0, at) > page.rfind(">", 0, at):
+        return False  # inside a tag
+    # The last such tag before the hole tells: an opening one has not been closed.
+    tags = [match.group(1) for match in _TEXT_ELEMENT.finditer(page, 0, at)]
+    return not tags or bool(tags[-1])
 
 
 def split(page: str, pending: list[str]) -> tuple[str, str]:
