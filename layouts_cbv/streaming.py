@@ -46,11 +46,14 @@ TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware.DebugToolbarMiddleware"
 _PLACE = (
     "window.layoutsCbvPlace=function(s){"
     "var n=s.previousElementSibling,name=n.getAttribute('data-layouts-stream'),"
+    "m=n.previousElementSibling,h,"
     "o='layouts_cbv:hole:'+name,c='layouts_cbv:/hole:'+name,"
     "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),a,b,x;"
+    "if(m&&m.tagName==='TEMPLATE'&&m.getAttribute('data-layouts-stream')===name)"
+    "{h=m.innerHTML;m.remove()}else h=n.textContent;"
     "while((x=w.nextNode())){if(x.data===o)a=x;else if(x.data===c&&a){b=x;break}}"
     "if(a&&b){var t=document.createElement('template');"
-    "t.innerHTML=n.tagName==='TEMPLATE'?n.innerHTML:n.textContent;"
+    "t.innerHTML=h;"
     "if(t.content.textContent.trim()||t.content.querySelector('*')){"
     "while(a.nextSibling!==b)a.nextSibling.remove();a.replaceWith(t.content)}"
     "else a.remove();b.remove()}"
@@ -58,6 +61,7 @@ _PLACE = (
 )
 
 _NOSCRIPT_END = re.compile(r"</noscript", re.I)
+_NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.I)
 _QUEUE = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
 # Elements whose content the browser parses as text (or, for <template>, out of the
 # document): a hole's comments there are no comments the script can find.
@@ -156,11 +160,15 @@ class Stream:
         first = len(self.done) == 1
         script = f"<script{self._nonce_attr()}>{_PLACE}</script>" if first else ""
         name = escape(outcome.name)
+        holder = f'<noscript data-layouts-stream="{name}">{html}</noscript>'
         if _NOSCRIPT_END.search(html):
-            # Cannot be a <noscript>'s text: shown with scripts only.
-            holder = f'<template data-layouts-stream="{name}">{html}</template>'
-        else:
-            holder = f'<noscript data-layouts-stream="{name}">{html}</noscript>'
+            # A <noscript>'s text ends at the first "</noscript": the script reads the
+            # panel from a <template>; browsers without scripts show the <noscript>, with
+            # the panel's own <noscript> tags taken out (they would show their content).
+            holder = (
+                f'<template data-layouts-stream="{name}">{html}</template>'
+                f'<noscript data-layouts-stream="{name}">{_NOSCRIPT_TAG.sub("", html)}</noscript>'
+            )
         call = f"<script{self._nonce_attr()}>layoutsCbvPlace(document.currentScript)</script>"
         return script + holder + call
 

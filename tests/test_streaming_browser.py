@@ -40,10 +40,25 @@ class Rows(streamed.Page):
     rows = Panel(streamed.gated("other", "<li>one</li><li>two</li>"), stream=True)
 
 
+def with_noscript(request):
+    # Lazy images and tracking pixels carry a <noscript> of their own.
+    return '<p>a picture</p><noscript><img src="/static/pixel.gif" alt="pixel"></noscript>'
+
+
+class OwnNoscript(streamed.Page):
+    slow = Panel(with_noscript, stream=True)
+
+
+class OwnNoscriptWhole(streamed.Page):
+    slow = Panel(with_noscript)
+
+
 urlpatterns = [
     *streamed.urlpatterns,
     path("policy/", WithPolicy.as_view()),
     path("rows/", Rows.as_view()),
+    path("noscript/", OwnNoscript.as_view()),
+    path("noscript-whole/", OwnNoscriptWhole.as_view()),
 ]
 
 
@@ -114,3 +129,18 @@ def test_a_policy_that_requires_nonces_lets_the_placement_run(browser, live_serv
     shown_before_the_panel(page, f"{live_server.url}/policy/", gates)
     assert refused == []
     assert page.locator("noscript[data-layouts-stream], script").count() == 0
+
+
+def test_a_panel_with_its_own_noscript_shows_with_and_without_javascript(browser, live_server):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/noscript/")
+    page.wait_for_load_state("load")
+    streamed_body = page.evaluate(BODY)
+    page.goto(f"{live_server.url}/noscript-whole/")
+    assert streamed_body == page.evaluate(BODY)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/noscript/")
+    assert "a picture" in page.inner_text("body")
+    assert page.locator("img[alt=pixel]").count() == 1
+    context.close()
