@@ -40,23 +40,23 @@ if TYPE_CHECKING:
 
 TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware.DebugToolbarMiddleware"
 
-# Defined once, with the first chunk: find the panel's comments, parse the chunk's text
-# where it belongs (a <template> parses table rows and list items as they are), and
-# leave the DOM as a page sent whole would have it.
+# Defined once, with the first chunk: find the panel's comments (at each place the layout
+# prints it), parse the chunk's text where it belongs (a <template> parses table rows
+# and list items as they are), and leave the DOM as a page sent whole would have it.
 _PLACE = (
     "window.layoutsCbvPlace=function(s){"
     "var n=s.previousElementSibling,name=n.getAttribute('data-layouts-stream'),"
     "m=n.previousElementSibling,h,"
     "o='layouts_cbv:hole:'+name,c='layouts_cbv:/hole:'+name,"
-    "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),a,b,x;"
+    "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),p=[],a,x;"
     "if(m&&m.tagName==='TEMPLATE'&&m.getAttribute('data-layouts-stream')===name)"
     "{h=m.innerHTML;m.remove()}else h=n.textContent;"
-    "while((x=w.nextNode())){if(x.data===o)a=x;else if(x.data===c&&a){b=x;break}}"
-    "if(a&&b){var t=document.createElement('template');"
+    "while((x=w.nextNode())){if(x.data===o)a=x;else if(x.data===c&&a){p.push([a,x]);a=null}}"
+    "p.forEach(function(e){var a=e[0],b=e[1],t=document.createElement('template');"
     "t.innerHTML=h;"
     "if(t.content.textContent.trim()||t.content.querySelector('*')){"
     "while(a.nextSibling!==b)a.nextSibling.remove();a.replaceWith(t.content)}"
-    "else a.remove();b.remove()}"
+    "else a.remove();b.remove()});"
     "n.remove();s.remove()};document.currentScript.remove();"
 )
 

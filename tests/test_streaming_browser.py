@@ -53,8 +53,22 @@ class OwnNoscriptWhole(streamed.Page):
     slow = Panel(with_noscript)
 
 
+class TwiceLayout(streamed.StreamLayout):
+    template = "streaming/twice.html"
+
+
+class Twice(streamed.Page):
+    layout = TwiceLayout
+
+
+class TwiceWhole(streamed.Whole):
+    layout = TwiceLayout
+
+
 urlpatterns = [
     *streamed.urlpatterns,
+    path("twice/", Twice.as_view()),
+    path("twice-whole/", TwiceWhole.as_view()),
     path("policy/", WithPolicy.as_view()),
     path("rows/", Rows.as_view()),
     path("noscript/", OwnNoscript.as_view()),
@@ -144,3 +158,14 @@ def test_a_panel_with_its_own_noscript_shows_with_and_without_javascript(browser
     assert "a picture" in page.inner_text("body")
     assert page.locator("img[alt=pixel]").count() == 1
     context.close()
+
+
+def test_a_panel_the_layout_prints_twice_lands_in_both_places(browser, live_server, gates):  # noqa: F811
+    gates["slow"].opened.set()
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/twice/")
+    page.wait_for_load_state("load")
+    assert page.locator("p:text-is('the slow panel')").count() == 2
+    streamed_body = page.evaluate(BODY)
+    page.goto(f"{live_server.url}/twice-whole/")
+    assert streamed_body == page.evaluate(BODY)
