@@ -112,7 +112,9 @@ class Stream:
 
     async def achunks(self) -> AsyncIterator[str]:
         """Yield the shell, then each panel as it finishes (rendered together), and the tail."""
-        shown = self._fill(self.shell, self.collector)
+        # Queue templates run context processors, which may use the database: in the
+        # request's sync thread, as on a page sent whole, never on the event loop.
+        shown = await sync_to_async(self._fill)(self.shell, self.collector)
         yield shown.html
         loop = asyncio.get_running_loop()
         arrived: asyncio.Queue[PanelOutcome] = asyncio.Queue()
@@ -136,7 +138,7 @@ class Stream:
         finally:
             if not rendering.done():
                 rendering.cancel()
-        yield self._tail(shown.emitted)
+        yield await sync_to_async(self._tail)(shown.emitted)
 
     def whole(self) -> str:
         """Return the page as it would be sent without streaming."""

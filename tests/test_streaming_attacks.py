@@ -1,14 +1,26 @@
 """Where streamed pages meet the other features: access checks, caches, CSRF, CSP, servers."""
 
+import copy
+
 import pytest
-from django.test import Client
+from asgiref.sync import async_to_sync
+from django.contrib.auth.models import User
+from django.test import AsyncClient, Client
 from django.urls import path
 from django.views.generic import TemplateView
 
 from layouts_cbv import Layout, LayoutMixin, Panel, cache
+from layouts_cbv.queues import ScriptQueue, StyleQueue
+from tests import test_streaming as streamed
 from tests.test_streaming import chunks
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def gates():
+    yield streamed.new_gates()
+    streamed.open_gates()
 
 
 def slow(request):
@@ -50,7 +62,22 @@ class Titled(LayoutMixin, TemplateView):
     stream_panels = True
 
 
+def counts_users(request):
+    """A context processor that asks the database, as many sites' do."""
+    return {"queue_users": User.objects.count()}
+
+
+class QueueTemplateLayout(streamed.StreamLayout):
+    styles = StyleQueue(template="streaming/queue_with_context.html")
+    scripts = ScriptQueue(template="streaming/queue_with_context.html")
+
+
+class QueueTemplates(streamed.Page):
+    layout = QueueTemplateLayout
+
+
 urlpatterns = [
+    path("queue-templates/", QueueTemplates.as_view()),
     path("hidden/", Hidden.as_view()),
     path("titled/", Titled.as_view()),
     path("hidden-paged/", HiddenPaged.as_view()),
@@ -85,3 +112,21 @@ def test_a_streamed_panel_inside_title_or_an_attribute_is_in_the_shell(client):
     body = body_of(response)
     assert "<title>An <em>article</em> title</title>" in body
     assert 'data-title="An <em>article</em> title"' in body
+
+
+def test_queue_templates_of_an_asgi_streamed_page_render_off_the_event_loop(settings, gates):
+    gates["slow"].opened.set()
+    templates = copy.deepcopy(settings.TEMPLATES)
+    processors = templates[0]["OPTIONS"]["context_processors"]
+    processors.append(f"{__name__}.counts_users")
+    settings.TEMPLATES = templates
+
+    async def fetch():
+        response = await AsyncClient().get("/queue-templates/")
+        assert response.streaming and response.is_async
+        return "".join([chunk.decode() async for chunk in response.streaming_content])
+
+    body = async_to_sync(fetch)()
+    # The styles in the shell, the scripts in the tail: each queue rendered once.
+    assert body.count("<!--0 users-->") == 2
+    assert "<p>the slow panel</p>" in body and body.rstrip().endswith("</html>")
