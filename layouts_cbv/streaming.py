@@ -25,7 +25,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
@@ -284,6 +284,11 @@ class StreamedPage(StreamingHttpResponse):
         self._whole: bytes | None = None
         source = self._aiterate() if isinstance(stream.request, ASGIRequest) else self._iterate()
         super().__init__(source, *args, **kwargs)
+        self.wrapped = False  # set when a middleware replaces the chunks
+
+    def _set_streaming_content(self, value: Any) -> None:
+        super()._set_streaming_content(value)
+        self.wrapped = True
 
     def _iterate(self) -> Iterator[str]:
         self.started = True
@@ -299,7 +304,12 @@ class StreamedPage(StreamingHttpResponse):
         if self._whole is None:
             if self.started:
                 return super().content  # type: ignore[no-any-return]  # raises, as Django's
-            self._sent_whole(self.stream.whole())
+            if self.wrapped and self.has_header("Content-Encoding"):
+                # The chunks were compressed (GZipMiddleware, listed after the reader),
+                # and the headers say so: the body is what comes out of the compressor.
+                self._sent_whole(b"".join(self._drained()))
+            else:
+                self._sent_whole(self.stream.whole())
         assert self._whole is not None
         return self._whole
 
@@ -307,6 +317,17 @@ class StreamedPage(StreamingHttpResponse):
     def content(self, value: Any) -> None:
         # A middleware that rewrites the body gets a page that is no longer streamed.
         self._sent_whole(value)
+
+    def _drained(self) -> list[bytes]:
+        content = self.streaming_content
+        if not self.is_async:
+            return list(content)
+
+        async def drain() -> list[bytes]:
+            return [chunk async for chunk in content]  # type: ignore[attr-defined]
+
+        # A sync middleware under ASGI runs in a thread, where this may wait for the loop.
+        return async_to_sync(drain)()
 
     def _sent_whole(self, value: Any) -> None:
         self._whole = value if isinstance(value, bytes) else self.make_bytes(value)

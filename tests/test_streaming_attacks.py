@@ -1,6 +1,7 @@
 """Where streamed pages meet the other features: access checks, caches, CSRF, CSP, servers."""
 
 import copy
+import gzip
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -77,6 +78,7 @@ class QueueTemplates(streamed.Page):
 
 
 urlpatterns = [
+    path("page/", streamed.Page.as_view()),
     path("queue-templates/", QueueTemplates.as_view()),
     path("hidden/", Hidden.as_view()),
     path("titled/", Titled.as_view()),
@@ -130,3 +132,38 @@ def test_queue_templates_of_an_asgi_streamed_page_render_off_the_event_loop(sett
     # The styles in the shell, the scripts in the tail: each queue rendered once.
     assert body.count("<!--0 users-->") == 2
     assert "<p>the slow panel</p>" in body and body.rstrip().endswith("</html>")
+
+
+def reads_the_body(get_response):
+    """A middleware listed before GZipMiddleware, so it sees the body once compressed."""
+
+    def middleware(request):
+        response = get_response(request)
+        response["X-Length"] = str(len(response.content))
+        return response
+
+    return middleware
+
+
+@pytest.mark.parametrize("server", ["wsgi", "asgi"])
+def test_a_body_read_after_gzip_compressed_the_chunks_is_the_compressed_page(
+    settings, gates, server
+):
+    settings.MIDDLEWARE = [
+        f"{__name__}.reads_the_body",
+        "django.middleware.gzip.GZipMiddleware",
+        *settings.MIDDLEWARE,
+    ]
+    gates["slow"].opened.set()
+
+    async def fetch_asgi():
+        return await AsyncClient().get("/page/", headers={"Accept-Encoding": "gzip"})
+
+    if server == "asgi":
+        response = async_to_sync(fetch_asgi)()
+    else:
+        response = Client().get("/page/", headers={"Accept-Encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+    body = gzip.decompress(response.content).decode()  # what the browser gets must unzip
+    assert "<p>the slow panel</p>" in body and body.rstrip().endswith("</html>")
+    assert int(response["X-Length"]) == len(response.content)
