@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseBase
-from django.template.response import TemplateResponse
+from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils.safestring import SafeString
 
 from .markers import fill_queues
@@ -26,11 +26,15 @@ class LayoutResponse(TemplateResponse):
 
     # Set by LayoutMixin.render_to_response().
     layout_pipeline: Pipeline | None = None
+    # The page this response became when it streams, while nothing read or set its body.
+    streamed_as: StreamedPage | None = None
 
     def render(self) -> HttpResponseBase:  # type: ignore[override]
         """Render the page; return it, or the :class:`~layouts_cbv.streaming.StreamedPage`
         that replaces it when the page streams (Django's handler sends what this returns).
         """
+        if self.streamed_as is not None:
+            return self.streamed_as  # rendered already, by code that kept this response
         pipeline = self.layout_pipeline
         if pipeline is None or self.is_rendered:
             return super().render()
@@ -46,15 +50,32 @@ class LayoutResponse(TemplateResponse):
 
     def _streamed(self, stream: Stream) -> StreamedPage:
         page = StreamedPage(stream, status=self.status_code, reason=self.reason_phrase)
-        for name, value in self.headers.items():
-            page.headers[name] = value
+        # Shared, not copied: code that called render() and goes on with this response
+        # (setting a header, then returning it) changes the page that is sent.
+        page.headers = self.headers
         page.cookies = self.cookies
+        self.streamed_as = page
         # Closers such as the pipeline's own go with the response that is sent.
         closers: list[Any] = self._resource_closers  # type: ignore[has-type]
         page._resource_closers.extend(closers)
         self._resource_closers: list[Any] = []
         self._is_rendered = True
         return page
+
+    @property
+    def content(self) -> bytes:  # type: ignore[override]
+        page = self.streamed_as
+        if page is not None:
+            # Code that rendered this response reads its body (to rewrite it): it gets the
+            # page whole, and this response is what is sent.
+            self.content = page.content
+            self._resource_closers.extend(page._resource_closers)  # type: ignore[attr-defined]
+        return SimpleTemplateResponse.content.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @content.setter
+    def content(self, value: Any) -> None:
+        self.streamed_as = None
+        SimpleTemplateResponse.content.fset(self, value)  # type: ignore[attr-defined]
 
     def render_content_panel(self) -> str:
         """Return the HTML of the page's content panel: the view's template, rendered."""

@@ -77,8 +77,24 @@ class QueueTemplates(streamed.Page):
     layout = QueueTemplateLayout
 
 
+class RendersItself(streamed.Page):
+    """Renders its response and goes on with it, as decorators that rewrite HTML do."""
+
+    rewrite = False
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.render()
+        response["X-Rendered"] = "yes"
+        if self.rewrite:
+            response.content = response.content.replace(b"The article", b"Rewritten")
+        return response
+
+
 urlpatterns = [
     path("page/", streamed.Page.as_view()),
+    path("renders-itself/", RendersItself.as_view()),
+    path("rewrites-itself/", RendersItself.as_view(rewrite=True)),
     path("queue-templates/", QueueTemplates.as_view()),
     path("hidden/", Hidden.as_view()),
     path("titled/", Titled.as_view()),
@@ -167,3 +183,16 @@ def test_a_body_read_after_gzip_compressed_the_chunks_is_the_compressed_page(
     body = gzip.decompress(response.content).decode()  # what the browser gets must unzip
     assert "<p>the slow panel</p>" in body and body.rstrip().endswith("</html>")
     assert int(response["X-Length"]) == len(response.content)
+
+
+def test_a_view_that_renders_its_response_and_returns_it_sends_the_whole_page(gates):
+    gates["slow"].opened.set()
+    response = Client().get("/renders-itself/")
+    assert response.streaming and response["X-Rendered"] == "yes"
+    body = body_of(response)
+    assert "<h1>The article</h1>" in body and "<p>the slow panel</p>" in body
+    response = Client().get("/rewrites-itself/")
+    assert not response.streaming and response["X-Rendered"] == "yes"
+    body = response.content.decode()
+    assert "<h1>Rewritten</h1>" in body and "<p>the slow panel</p>" in body
+    assert "layoutsCbvPlace" not in body
