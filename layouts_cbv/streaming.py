@@ -292,12 +292,22 @@ class StreamedPage(StreamingHttpResponse):
 
     def _iterate(self) -> Iterator[str]:
         self.started = True
+        if not self._scripts_run():
+            yield self.stream.whole()
+            return
         yield from self.stream.chunks()
 
     async def _aiterate(self) -> AsyncIterator[str]:
         self.started = True
+        if not self._scripts_run():
+            yield await sync_to_async(self.stream.whole)()
+            return
         async for chunk in self.stream.achunks():
             yield chunk
+
+    def _scripts_run(self) -> bool:
+        # Asked when the body starts, once every middleware has set its headers.
+        return scripts_run(self.get("Content-Security-Policy"), self.stream.nonce)
 
     @property  # type: ignore[override]
     def content(self) -> bytes:
@@ -334,6 +344,37 @@ class StreamedPage(StreamingHttpResponse):
         self.streaming = False  # type: ignore[misc]
         self.streaming_content = [self._whole]
         self.started = True
+
+
+def scripts_run(policy: str | None, nonce: str | None) -> bool:
+    """Return whether a page under the Content-Security-Policy ``policy`` runs the
+    chunks' inline scripts, which carry ``nonce``.
+
+    Where they cannot (django-csp's default ``default-src 'self'``, a policy without
+    this nonce, Trusted Types), a browser would show every streamed panel's fallback
+    for good: the page is then sent whole, in one chunk.
+    """
+    for one in (policy or "").split(","):  # several policies: each must allow them
+        directives: dict[str, list[str]] = {}
+        for directive in one.split(";"):
+            name, *sources = directive.split() or [""]
+            directives.setdefault(name.lower(), sources)
+        if "require-trusted-types-for" in directives:
+            return False  # the script sets innerHTML, which Trusted Types refuses
+        names = [n for n in ("script-src-elem", "script-src", "default-src") if n in directives]
+        if not names:
+            continue
+        sources = directives[names[0]]
+        if nonce and f"'nonce-{nonce}'" in sources:
+            continue
+        keywords = [source.lower() for source in sources]
+        # 'unsafe-inline' counts only in a list without nonces, hashes or 'strict-dynamic'.
+        if "'unsafe-inline'" in keywords and not any(
+            source.startswith(("'nonce-", "'sha", "'strict-dynamic'")) for source in keywords
+        ):
+            continue
+        return False
+    return True
 
 
 def toolbar_shown(request: HttpRequest) -> bool:

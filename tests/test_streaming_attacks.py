@@ -2,6 +2,7 @@
 
 import copy
 import gzip
+import re
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -196,3 +197,34 @@ def test_a_view_that_renders_its_response_and_returns_it_sends_the_whole_page(ga
     body = response.content.decode()
     assert "<h1>Rewritten</h1>" in body and "<p>the slow panel</p>" in body
     assert "layoutsCbvPlace" not in body
+
+
+@pytest.mark.parametrize(
+    ("script_src", "placed_by_script"),
+    [
+        (None, False),  # django-csp's default: default-src 'self'
+        (["'self'", "NONCE"], True),
+        (["'self'", "'unsafe-inline'"], True),
+        (["'self'", "'unsafe-inline'", "'strict-dynamic'"], False),
+    ],
+)
+def test_a_policy_without_room_for_the_inline_scripts_gets_the_page_whole(
+    settings, gates, script_src, placed_by_script
+):
+    from csp.constants import NONCE, SELF
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "csp.middleware.CSPMiddleware"]
+    directives = {"default-src": [SELF]}
+    if script_src is not None:
+        directives["script-src"] = [NONCE if src == "NONCE" else src for src in script_src]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
+    gates["slow"].opened.set()
+    response = Client().get("/page/")
+    body = body_of(response)
+    assert "<p>the slow panel</p>" in body and body.rstrip().endswith("</html>")
+    assert ("layoutsCbvPlace" in body) is placed_by_script
+    if not placed_by_script:  # as sent whole: the panel in its place
+        assert "<aside><p>the slow panel</p></aside>" in body
+    elif "NONCE" in script_src:
+        for nonce in re.findall(r'<script nonce="([^"]+)"', body):
+            assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]

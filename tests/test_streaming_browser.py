@@ -36,6 +36,15 @@ class WithPolicy(streamed.Page):
         return response
 
 
+class NoInlineScripts(streamed.Page):
+    """Sets django-csp's default policy, which allows no inline script."""
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response["Content-Security-Policy"] = "default-src 'self'"
+        return response
+
+
 class Rows(streamed.Page):
     rows = Panel(streamed.gated("other", "<li>one</li><li>two</li>"), stream=True)
 
@@ -71,6 +80,7 @@ urlpatterns = [
     path("twice-whole/", TwiceWhole.as_view()),
     path("policy/", WithPolicy.as_view()),
     path("rows/", Rows.as_view()),
+    path("no-inline/", NoInlineScripts.as_view()),
     path("noscript/", OwnNoscript.as_view()),
     path("noscript-whole/", OwnNoscriptWhole.as_view()),
 ]
@@ -168,4 +178,15 @@ def test_a_panel_the_layout_prints_twice_lands_in_both_places(browser, live_serv
     assert page.locator("p:text-is('the slow panel')").count() == 2
     streamed_body = page.evaluate(BODY)
     page.goto(f"{live_server.url}/twice-whole/")
+    assert streamed_body == page.evaluate(BODY)
+
+
+def test_a_policy_that_forbids_inline_scripts_gets_the_page_whole(browser, live_server, gates):  # noqa: F811
+    gates["slow"].opened.set()
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/no-inline/")
+    page.wait_for_load_state("load")
+    assert page.inner_text("aside") == "the slow panel"
+    streamed_body = page.evaluate(BODY)
+    page.goto(f"{live_server.url}/whole/")
     assert streamed_body == page.evaluate(BODY)
