@@ -41,24 +41,31 @@ if TYPE_CHECKING:
 TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware.DebugToolbarMiddleware"
 
 # Defined once, with the first chunk: find the panel's comments (at each place the layout
-# prints it), parse the chunk's text where it belongs (a <template> parses table rows
-# and list items as they are), and leave the DOM as a page sent whole would have it.
+# prints it), put the panel there, and leave the DOM as a page sent whole would have it.
+# The <noscript>'s text is parsed in a <template> (which parses table rows and list
+# items as they are) only when it is text: it starts with the RAW sentinel. A page
+# parsed where scripts are off (a DOMParser, as Turbo Drive and htmx's history restore
+# do) holds the panel's elements there instead, whose text must never become markup
+# (escaped "&lt;img onerror=...&gt;" would): they are moved as they are.
 _PLACE = (
     "window.layoutsCbvPlace=function(s){"
     "var n=s.previousElementSibling,name=n.getAttribute('data-layouts-stream'),"
-    "m=n.previousElementSibling,h,"
+    "m=n.previousElementSibling,f=n.firstChild,t=document.createElement('template'),"
     "o='layouts_cbv:hole:'+name,c='layouts_cbv:/hole:'+name,"
-    "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),p=[],a,x;"
-    "if(m&&m.tagName==='TEMPLATE'&&m.getAttribute('data-layouts-stream')===name)"
-    "{h=m.innerHTML;m.remove()}else h=n.textContent;"
+    "w=document.createTreeWalker(document.body||document,NodeFilter.SHOW_COMMENT),p=[],a,x,e;"
+    "if(m&&m.tagName==='TEMPLATE'&&m.getAttribute('data-layouts-stream')===name)t=m;"
+    "else if(f&&f.nodeType===3&&f.data.slice(0,7)==='<!---->')t.innerHTML=f.data.slice(7);"
+    "else{if(f&&f.nodeType===8)f.remove();while(n.firstChild)t.content.appendChild(n.firstChild)}"
     "while((x=w.nextNode())){if(x.data===o)a=x;else if(x.data===c&&a){p.push([a,x]);a=null}}"
-    "p.forEach(function(e){var a=e[0],b=e[1],t=document.createElement('template');"
-    "t.innerHTML=h;"
-    "if(t.content.textContent.trim()||t.content.querySelector('*')){"
-    "while(a.nextSibling!==b)a.nextSibling.remove();a.replaceWith(t.content)}"
+    "e=t.content.textContent.trim()||t.content.querySelector('*');"
+    "p.forEach(function(q){var a=q[0],b=q[1];"
+    "if(e){while(a.nextSibling!==b)a.nextSibling.remove();a.replaceWith(t.content.cloneNode(true))}"
     "else a.remove();b.remove()});"
-    "n.remove();s.remove()};document.currentScript.remove();"
+    "if(m===t)m.remove();n.remove();s.remove()};document.currentScript.remove();"
 )
+RAW = "<!---->"
+"""Starts every chunk's ``<noscript>``: text where scripts are on, an empty comment
+(nothing shown) where they are off."""
 
 _NOSCRIPT_END = re.compile(r"</noscript", re.I)
 _NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.I)
@@ -162,14 +169,15 @@ class Stream:
         first = len(self.done) == 1
         script = f"<script{self._nonce_attr()}>{_PLACE}</script>" if first else ""
         name = escape(outcome.name)
-        holder = f'<noscript data-layouts-stream="{name}">{html}</noscript>'
+        holder = f'<noscript data-layouts-stream="{name}">{RAW}{html}</noscript>'
         if _NOSCRIPT_END.search(html):
             # A <noscript>'s text ends at the first "</noscript": the script reads the
             # panel from a <template>; browsers without scripts show the <noscript>, with
             # the panel's own <noscript> tags taken out (they would show their content).
             holder = (
                 f'<template data-layouts-stream="{name}">{html}</template>'
-                f'<noscript data-layouts-stream="{name}">{_NOSCRIPT_TAG.sub("", html)}</noscript>'
+                f'<noscript data-layouts-stream="{name}">{RAW}{_NOSCRIPT_TAG.sub("", html)}'
+                "</noscript>"
             )
         call = f"<script{self._nonce_attr()}>layoutsCbvPlace(document.currentScript)</script>"
         return script + holder + call

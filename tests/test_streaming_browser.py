@@ -45,6 +45,15 @@ class NoInlineScripts(streamed.Page):
         return response
 
 
+def comment(request):
+    # A visitor's text, escaped as Django escapes it: it must stay text.
+    return '<p class="comment">&lt;img src=x onerror="window.pwned=1"&gt;</p>'
+
+
+class Comment(streamed.Page):
+    slow = Panel(comment, stream=True)
+
+
 class Rows(streamed.Page):
     rows = Panel(streamed.gated("other", "<li>one</li><li>two</li>"), stream=True)
 
@@ -80,6 +89,7 @@ urlpatterns = [
     path("twice-whole/", TwiceWhole.as_view()),
     path("policy/", WithPolicy.as_view()),
     path("rows/", Rows.as_view()),
+    path("comment/", Comment.as_view()),
     path("no-inline/", NoInlineScripts.as_view()),
     path("noscript/", OwnNoscript.as_view()),
     path("noscript-whole/", OwnNoscriptWhole.as_view()),
@@ -190,3 +200,34 @@ def test_a_policy_that_forbids_inline_scripts_gets_the_page_whole(browser, live_
     streamed_body = page.evaluate(BODY)
     page.goto(f"{live_server.url}/whole/")
     assert streamed_body == page.evaluate(BODY)
+
+
+# What Turbo Drive and htmx's history restore do: fetch the page, parse it with a
+# DOMParser (where scripting is off, so <noscript> holds elements), swap the body in,
+# and run its scripts again as new elements.
+SWAP_LIKE_TURBO = """async (url) => {
+    const html = await (await fetch(url)).text();
+    const parsed = new DOMParser().parseFromString(html, "text/html");
+    document.body.replaceWith(document.adoptNode(parsed.body));
+    for (const old of document.body.querySelectorAll("script")) {
+        const script = document.createElement("script");
+        for (const { name, value } of old.attributes) script.setAttribute(name, value);
+        script.textContent = old.textContent;
+        old.replaceWith(script);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return [window.pwned || null, document.querySelector("aside").innerHTML];
+}"""
+
+
+def test_a_page_swapped_in_by_a_navigation_library_keeps_escaped_text_as_text(
+    browser,  # noqa: F811
+    live_server,
+    gates,
+):
+    gates["slow"].opened.set()
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/whole/")
+    pwned, aside = page.evaluate(SWAP_LIKE_TURBO, f"{live_server.url}/comment/")
+    assert pwned is None
+    assert "<img" not in aside and "&lt;img" in aside
