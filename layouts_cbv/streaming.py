@@ -263,16 +263,17 @@ def _in_text(page: str, at: int) -> bool:
 
 def split(page: str, pending: list[str]) -> tuple[str, str]:
     """Cut ``page`` where the streamed panels' chunks go: at the first render queue after
-    the last of their places (scripts at the end of ``<body>`` wait for them), else
+    the last of their places (scripts at the end of ``<body>`` wait for them) that is
+    in the page's text (not one printed inside a ``<script>`` or an attribute), else
     before ``</body>``, else at the end."""
     after = 0
     for name in pending:
         end = page.rfind(f"<!--layouts_cbv:/hole:{name}-->")
         if end >= 0:
             after = max(after, end)
-    queue = _QUEUE.search(page, after)
-    if queue is not None:
-        return page[: queue.start()], page[queue.start() :]
+    for queue in _QUEUE.finditer(page, after):
+        if _in_text(page, queue.start()):
+            return page[: queue.start()], page[queue.start() :]
     body = page.lower().rfind("</body>", after)
     if body >= 0:
         return page[:body], page[body:]

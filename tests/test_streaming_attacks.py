@@ -92,8 +92,17 @@ class RendersItself(streamed.Page):
         return response
 
 
+class QueueInScriptLayout(streamed.StreamLayout):
+    template = "streaming/queue_in_script.html"
+
+
+class QueueInScript(streamed.Page):
+    layout = QueueInScriptLayout
+
+
 urlpatterns = [
     path("page/", streamed.Page.as_view()),
+    path("queue-in-script/", QueueInScript.as_view()),
     path("renders-itself/", RendersItself.as_view()),
     path("rewrites-itself/", RendersItself.as_view(rewrite=True)),
     path("queue-templates/", QueueTemplates.as_view()),
@@ -228,3 +237,11 @@ def test_a_policy_without_room_for_the_inline_scripts_gets_the_page_whole(
     elif "NONCE" in script_src:
         for nonce in re.findall(r'<script nonce="([^"]+)"', body):
             assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_chunks_never_land_inside_a_script_that_prints_a_queue(gates):
+    gates["slow"].opened.set()
+    body = body_of(Client().get("/queue-in-script/"))
+    config = re.search(r'<script type="application/json" id="config">(.*?)</script>', body, re.S)
+    assert config.group(1) == "[]"
+    assert body.index("<noscript data-layouts-stream") > config.end()
