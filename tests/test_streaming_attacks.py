@@ -6,6 +6,7 @@ import re
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.contrib.auth.mixins import UserPassesTestMixin
 from django.contrib.auth.models import User
 from django.test import AsyncClient, Client
 from django.urls import path
@@ -100,8 +101,34 @@ class QueueInScript(streamed.Page):
     layout = QueueInScriptLayout
 
 
+def whoami(request):
+    return f"<p>user={request.user}</p>"
+
+
+class StaffFirst(UserPassesTestMixin, LayoutMixin, TemplateView):
+    layout = streamed.StreamLayout
+    template_name = "streaming/content.html"
+    page_cache = cache.per_path(60)
+    slow = Panel(whoami, stream=True, cache=cache.per_user(60))
+    other = Panel(whoami, stream=True)
+
+    def test_func(self):
+        return self.request.user.is_staff
+
+
+class StaffAfter(LayoutMixin, UserPassesTestMixin, TemplateView):
+    layout = streamed.StreamLayout
+    template_name = "streaming/content.html"
+    page_cache = cache.per_path(60)
+    slow = Panel(whoami, stream=True, cache=cache.per_user(60))
+    other = Panel(whoami, stream=True)
+    test_func = StaffFirst.test_func
+
+
 urlpatterns = [
     path("page/", streamed.Page.as_view()),
+    path("staff-first/", StaffFirst.as_view()),
+    path("staff-after/", StaffAfter.as_view()),
     path("queue-in-script/", QueueInScript.as_view()),
     path("renders-itself/", RendersItself.as_view()),
     path("rewrites-itself/", RendersItself.as_view(rewrite=True)),
@@ -245,3 +272,22 @@ def test_chunks_never_land_inside_a_script_that_prints_a_queue(gates):
     config = re.search(r'<script type="application/json" id="config">(.*?)</script>', body, re.S)
     assert config.group(1) == "[]"
     assert body.index("<noscript data-layouts-stream") > config.end()
+
+
+def test_access_checks_and_per_user_streamed_panels_on_a_cached_page(django_user_model):
+    visitors = {}
+    for name in ("ann", "ben"):
+        visitors[name] = Client()
+        visitors[name].force_login(django_user_model.objects.create_user(name, is_staff=True))
+    joe = Client()
+    joe.force_login(django_user_model.objects.create_user("joe"))
+    for url in ("/staff-first/", "/staff-after/"):
+        for _ in range(2):  # a miss, then a page-cache hit
+            for name, client in visitors.items():
+                body = body_of(client.get(url))
+                assert body.count(f"user={name}") == 2
+                assert "user=" not in body.replace(f"user={name}", "")
+            for client in (joe, Client()):
+                response = client.get(url)
+                assert response.status_code in (302, 403) and not response.streaming
+                assert "user=" not in response.content.decode()
