@@ -13,7 +13,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from layouts_cbv import Layout, LayoutMixin, Panel, cache
-from layouts_cbv.queues import ScriptQueue, StyleQueue
+from layouts_cbv.queues import RenderQueue, ScriptQueue, StyleQueue
 from tests import test_streaming as streamed
 from tests.test_streaming import chunks
 
@@ -77,6 +77,7 @@ class QueueTemplateLayout(streamed.StreamLayout):
 
 class QueueTemplates(streamed.Page):
     layout = QueueTemplateLayout
+    rows = Panel(streamed.with_queues)  # a style and a script: both queues render
 
 
 class RendersItself(streamed.Page):
@@ -95,6 +96,7 @@ class RendersItself(streamed.Page):
 
 class QueueInScriptLayout(streamed.StreamLayout):
     template = "streaming/queue_in_script.html"
+    config = RenderQueue()
 
 
 class QueueInScript(streamed.Page):
