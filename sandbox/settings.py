@@ -94,7 +94,10 @@ if TOOLBAR:
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
     INTERNAL_IPS = ["127.0.0.1"]
-    DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
+    DEBUG_TOOLBAR_CONFIG = {
+        "SHOW_COLLAPSED": True,
+        "SHOW_TOOLBAR_CALLBACK": "sandbox.blog.toolbar.show_toolbar",
+    }
     DEBUG_TOOLBAR_PANELS = [
         "debug_toolbar.panels.history.HistoryPanel",
         "debug_toolbar.panels.timer.TimerPanel",

@@ -216,3 +216,16 @@ def test_stale_page_reports_the_panels_renders(client, demo):
     status = client.get("/features/renders/stale/").json()
     assert (status["renders"], status["running"]) == (1, 0)
     assert status["now"] - 5 < status["finished"] <= status["now"]
+
+
+def test_streamed_page_sends_the_placeholder_first_and_the_panel_after(client, monkeypatch):
+    from sandbox.blog import features
+
+    monkeypatch.setattr(features, "STREAMED_SECONDS", 0)
+    response = client.get("/features/streamed/")
+    assert response.streaming
+    parts = [chunk.decode() for chunk in response.streaming_content]
+    shell, rest = parts[0], "".join(parts[1:])
+    assert "Working out your recommendations" in shell and "Recommended for" not in shell
+    assert '<p class="recommended">Recommended for you' in rest
+    assert rest.rstrip().endswith("</html>")

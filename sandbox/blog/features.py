@@ -198,6 +198,31 @@ class DeferredView(FeatureView):
     cart = Panel("blog:cart", defer=True, cache=cache.per_session(300))
 
 
+STREAMED_SECONDS = 1.5  # how long the streamed panel takes
+
+
+def recommendations(request):
+    """A slow panel for the visitor alone: worth streaming, not caching."""
+    time.sleep(STREAMED_SECONDS)  # a recommendation service, say
+    return format_html(
+        '<p class="recommended">Recommended for {}: <em>Streamed pages</em>, '
+        "<em>Deferred panels</em>. Worked out at <strong>{}</strong>.</p>",
+        request.user.get_username() or "you",
+        time.strftime("%H:%M:%S"),
+    )
+
+
+class StreamedView(FeatureView):
+    title = "Streamed panels"
+    explanation = (
+        f"The recommendations below take {STREAMED_SECONDS:g} s. The page does not wait for "
+        "them: everything else is sent at once with a placeholder in their place, and "
+        "the panel follows in the same response when it is ready, into its place."
+    )
+    template_name = "blog/feature_streamed.html"
+    streamed_demo = Panel(recommendations, stream=True)
+
+
 class PageCacheView(FeatureView):
     title = "Whole-page caching with holes"
     explanation = (
@@ -222,6 +247,11 @@ FEATURES = [
         "blog:deferred",
         "Deferred panels",
         "the cart is fetched by your browser after the page, so the page itself can be shared.",
+    ),
+    (
+        "blog:streamed",
+        "Streamed panels",
+        "the page is sent at once; a slow panel follows into its place in the same response.",
     ),
     (
         "blog:stampede",

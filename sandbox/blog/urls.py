@@ -13,6 +13,7 @@ urlpatterns = [
     path("features/stampede/", features.StampedeView.as_view(), name="stampede"),
     path("features/stampede/cold/", features.cold_stampede, name="stampede-cold"),
     path("features/stale/", features.StaleView.as_view(), name="stale"),
+    path("features/streamed/", features.StreamedView.as_view(), name="streamed"),
     path("features/renders/<slug:name>/", features.renders, name="renders"),
     path("features/errors/", features.ErrorsView.as_view(), name="errors"),
     path("features/invalidation/", features.InvalidationView.as_view(), name="invalidation"),
