@@ -79,6 +79,10 @@ class Cluster:
             f"{self.workdir}/nodes-{port}.conf",
             "--cluster-node-timeout",
             "2000",
+            # A master that fails takes only its own slots out of service: the others
+            # go on answering for theirs (the default stops the whole cluster).
+            "--cluster-require-full-coverage",
+            "no",
             "--appendonly",
             "no",
             "--save",
@@ -111,12 +115,13 @@ class Cluster:
                 capture_output=True,
                 timeout=READY_WITHIN,
             )
-            self._wait_until_ready()
+            self.wait_until_ready()
         except BaseException:
             self.stop()
             raise
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
+        """Wait until every master agrees that the cluster is up and every slot served."""
         deadline = time.monotonic() + READY_WITHIN
         while True:
             infos = [cluster_info(port) for port in self.ports]

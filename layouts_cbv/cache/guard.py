@@ -16,8 +16,9 @@ failed:
   :func:`get_many`).
 
 A cache spread over several servers by its client (memcached with several
-``LOCATION``s) is never backed off as a whole: the client marks a dead node and keeps
-serving the others (see :doc:`caching`), so one node costs only the keys it holds.
+``LOCATION``s, Redis Cluster) is never backed off as a whole: the client sets a dead node
+aside and keeps serving the others (see :doc:`caching`), so one node costs only the keys
+it holds, with one WARNING per back-off period.
 """
 
 from __future__ import annotations
@@ -129,15 +130,37 @@ def _came_back(alias: str) -> None:
         logger.info("Cache %r answers again.", alias)
 
 
+# alias -> monotonic time until which failures of its nodes are not logged again
+_quiet_until: dict[str, float] = {}
+
+
+def _first_in_a_while(alias: str) -> bool:
+    now = time.monotonic()
+    with _probe_lock:
+        if now < _quiet_until.get(alias, 0.0):
+            return False
+        _quiet_until[alias] = now + float(conf.get("BACKOFF"))
+        return True
+
+
 def reset() -> None:
     """Forget every failure (for tests, and after reconfiguring caches)."""
     _down_until.clear()
+    _quiet_until.clear()
     slow_call.cache_clear()
+    is_sharded.cache_clear()
 
 
+@functools.cache
 def is_sharded(alias: str) -> bool:
-    """Return whether the alias's client spreads keys over several servers itself."""
+    """Return whether the alias's client spreads keys over several servers itself.
+
+    Memcached with several ``LOCATION``\\s, and any backend that says so with a
+    ``sharded = True`` attribute (:class:`~layouts_cbv.cache.redis_cluster.RedisClusterCache`).
+    """
     cache = caches[alias]
+    if getattr(cache, "sharded", False):
+        return True
     return isinstance(cache, BaseMemcachedCache) and len(cache._servers) > 1  # type: ignore[attr-defined]
 
 
@@ -201,13 +224,15 @@ def _failed(alias: str, operation: str, exc: Exception) -> Failure:
         _came_back(alias)  # it answered: it is up
         return Failure(transport=False)
     if is_sharded(alias):
-        # The client marks the node dead and keeps serving the others.
-        logger.warning(
-            "A server of cache %r failed during %s (%s); treating it as a miss.",
-            alias,
-            operation,
-            described,
-        )
+        # The client sets the node aside and keeps serving the others. One WARNING per
+        # back-off period: a node that is away fails every call that needs it.
+        if not getattr(exc, "reported", False) and _first_in_a_while(alias):
+            logger.warning(
+                "A server of cache %r failed during %s (%s); treating it as a miss.",
+                alias,
+                operation,
+                described,
+            )
     else:
         _went_down(alias, f"failed during {operation} ({described})")
     return Failure(transport=True)
