@@ -7,7 +7,7 @@ one key per alias instead of an entry and a generation per baked panel.
 
 from __future__ import annotations
 
-from . import guard
+from . import copies
 from .aliases import key_version
 from .keys import EPOCH_KEY, new_generation
 
@@ -20,9 +20,7 @@ def new_epoch(alias: str) -> None:
     Call it after the entries changed, never before: a page built in between would
     record the new epoch with the old content.
     """
-    epoch = new_generation()
-    version = key_version()
-    guard.call(alias, "set", None, lambda c: c.set(EPOCH_KEY, epoch, None, version=version))
+    copies.write(alias, EPOCH_KEY, new_generation(), key_version())
 
 
 def settle(epochs: Epochs) -> Epochs:
@@ -36,6 +34,5 @@ def settle(epochs: Epochs) -> Epochs:
 
 def _start(alias: str) -> str:
     epoch = new_generation()
-    version = key_version()
-    guard.call(alias, "add", None, lambda c: c.add(EPOCH_KEY, epoch, None, version=version))
+    copies.add(alias, EPOCH_KEY, epoch, None, key_version())
     return epoch

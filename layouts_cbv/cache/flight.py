@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import conf
-from . import guard
+from . import copies, guard
 from .aliases import key_version
 from .keys import generation_key, late_key, lock_key
 
@@ -115,7 +115,7 @@ def poll(page_cache: PageCache, slots: list[Slot]) -> dict[str, Sighting]:
     for alias, group in by_alias(slots).items():
         keys = [key for s in group for key in (s.key, generation_key(s.name))]
         keys += [key for s in group for key in (lock_key(s.key), late_key(s.key))]
-        found = guard.get_many(alias, keys, version)
+        found = copies.get_many(alias, keys, version)
         for slot in group:
             slot.found(found.get(slot.key), found.get(generation_key(slot.name)))
             entry = slot.entry if slot.entry is not None and slot.entry.is_servable(now) else None

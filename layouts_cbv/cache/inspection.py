@@ -7,8 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
-
+from . import copies
 from .aliases import key_version
 from .entry import BadEntry, Entry, unpack
 from .invalidation import aliases_for
@@ -33,7 +32,7 @@ def inspect_entry(panel_name: str, vary: str | None = None) -> list[StoredEntry]
     key = panel_key(panel_name, vary or "")
     found = []
     for alias in sorted(aliases_for(panel_name)):
-        values = caches[alias].get_many([key, generation_key(panel_name)], version=key_version())
+        values = copies.get_many(alias, [key, generation_key(panel_name)], key_version())
         found.append(_read(alias, key, values.get(key), values.get(generation_key(panel_name))))
     return found
 

@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 from .. import conf
-from . import guard
+from . import copies
 from .aliases import alias_of, key_version
 from .backends import with_language
 from .epochs import new_epoch
@@ -84,7 +84,10 @@ def invalidate(panel_name: str, vary: str | None = None, *, using: str | None = 
     def delete() -> None:
         version = key_version()
         for alias in aliases_for(panel_name):
-            guard.call(alias, "delete_many", None, lambda c: c.delete_many(keys, version=version))
+            if not copies.delete_everywhere(alias, keys, version):
+                # A server that could not be reached may still hold the entry, and serve
+                # it when it comes back: every variant goes instead.
+                _start_generation(alias, panel_name, version)
             new_epoch(alias)
 
     _now_and_on_commit(delete, using)
@@ -102,20 +105,19 @@ def invalidate_all(panel_name: str, *, using: str | None = None) -> None:
     Inside a transaction it is done again when the transaction commits (see
     :func:`invalidate`).
     """
-    key = generation_key(panel_name)
 
     def start_generation() -> None:
-        version, generation = key_version(), new_generation()
+        version = key_version()
         for alias in aliases_for(panel_name):
-            guard.call(
-                alias,
-                "invalidate_all",
-                None,
-                lambda c: c.set(key, generation, None, version=version),
-            )
+            _start_generation(alias, panel_name, version)
             new_epoch(alias)
 
     _now_and_on_commit(start_generation, using)
+
+
+def _start_generation(alias: str, panel_name: str, version: int | None) -> None:
+    # On a sharded cache the generation goes to every server (see copies).
+    copies.write(alias, generation_key(panel_name), new_generation(), version)
 
 
 def _now_and_on_commit(invalidation: Callable[[], None], using: str | None) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import conf
 from ..sources import PanelHeaders
-from . import flight, generations, guard, identity
+from . import copies, flight, generations, identity
 from .aliases import key_version
 from .backends import PanelCacheBackend
 from .entry import TAG, BadEntry, Entry, pack, unpack
@@ -328,15 +328,12 @@ def _valid_entry(slot: Slot, value: Any) -> Entry | None:
 
 def get_many(alias: str, keys: list[str]) -> dict[str, Any]:
     """Return what ``alias`` holds for ``keys``; ``{}`` when the cache fails."""
-    return guard.get_many(alias, keys, key_version())
+    return copies.get_many(alias, keys, key_version())
 
 
 def set_many(alias: str, data: dict[str, Any], timeout: float | None) -> None:
-    version = key_version()
     stored_for = None if timeout is None else max(1, round(timeout))
-    guard.call(
-        alias, "set_many", None, lambda c: c.set_many(data, timeout=stored_for, version=version)
-    )
+    copies.set_many(alias, data, stored_for, key_version())
 
 
 def written_at(raw: Any) -> float:
