@@ -18,6 +18,12 @@ server, as before), and
   comes back with an old generation therefore cannot bring its old entries back, as
   long as one server that saw the invalidation is up.
 
+A user's record (``layouts:auth:{pk}``, see :mod:`~layouts_cbv.cache.identity`) is
+kept in copies too, but counts only when every copy holds it: records are deleted when
+the user changes, and a server that was away when it was deleted must not vouch for
+the old password. Without it the user is loaded from the database, as Django does, and
+the record written again everywhere.
+
 On a cache of one server (or a primary with replicas) there is one name, the key
 itself, and nothing changes.
 """
@@ -32,7 +38,7 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 
 from . import guard
-from .keys import EPOCH_KEY, GENERATION_PREFIX, new_generation
+from .keys import EPOCH_KEY, GENERATION_PREFIX, RECORD_PREFIX, new_generation
 
 COPY_PREFIX = "layouts:copy:"
 CLUSTER_COPIES = 3  # Redis Cluster: one copy in each third of the hash slots
@@ -40,8 +46,14 @@ _SLOTS = 16384
 
 
 def is_state(key: str) -> bool:
-    """Return whether ``key`` is a generation or the epoch: invalidation state."""
-    return key == EPOCH_KEY or key.startswith(GENERATION_PREFIX)
+    """Return whether ``key`` is kept in copies: a generation, the epoch, a user record."""
+    return key == EPOCH_KEY or key.startswith((GENERATION_PREFIX, RECORD_PREFIX))
+
+
+def _strict(key: str) -> bool:
+    # A user's record is deleted when the user changes: a copy that is missing may be
+    # one that was deleted, so the record counts only when every copy holds it.
+    return key.startswith(RECORD_PREFIX)
 
 
 @functools.cache
@@ -120,9 +132,12 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
             if key in found:
                 answer[key] = found[key]
             continue
-        values = []
+        values: list[Any] = []
         for name in names(alias, key, version):
             value = found.get(name)
+            if value is None and _strict(key):
+                values = []
+                break
             if value is not None and value not in values:
                 values.append(value)
         if len(values) == 1:
@@ -135,12 +150,15 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
     return answer
 
 
-def write(alias: str, key: str, value: Any, version: int | None) -> None:
-    """Write state key ``key``, kept until changed or evicted, to all its copies."""
+def write(
+    alias: str, key: str, value: Any, version: int | None, timeout: int | None = None
+) -> None:
+    """Write state key ``key`` to all its copies (kept until changed or evicted, or for
+    ``timeout`` seconds)."""
     if guard.is_sharded(alias):
-        set_many(alias, {key: value}, None, version)
+        set_many(alias, {key: value}, timeout, version)
     else:
-        guard.call(alias, "set", None, lambda c: c.set(key, value, None, version=version))
+        guard.call(alias, "set", None, lambda c: c.set(key, value, timeout, version=version))
 
 
 def set_many(alias: str, data: dict[str, Any], timeout: int | None, version: int | None) -> bool:
@@ -176,6 +194,7 @@ def delete_everywhere(alias: str, keys: list[str], version: int | None) -> bool:
     cache = caches[alias]
     client = getattr(cache, "_cache", None)
     servers = getattr(client, "clients", None)
+    keys = expand(alias, keys, version)
     if not guard.is_sharded(alias) or not isinstance(servers, dict):
         deleted = guard.attempt(
             alias, "delete_many", lambda c: c.delete_many(keys, version=version)

@@ -36,12 +36,11 @@ from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject, empty
 
-from . import guard
+from . import copies, guard
 from .aliases import key_version
-from .keys import name_part
+from .keys import RECORD_PREFIX, name_part
 from .signed_sessions import login_values, read_login
 
-RECORD_PREFIX = "layouts:auth:"
 RECORD_TIMEOUT = 300
 """Seconds a user's record lives: how long a change behind the ORM's back goes unseen."""
 
@@ -145,16 +144,17 @@ def forget(user_id: Any) -> None:
     key = record_key(str(user_id))
     version = key_version()
     for alias in settings.CACHES:
-        guard.call(alias, "delete", None, lambda c: c.delete(key, version=version))
+        if guard.is_sharded(alias):
+            copies.delete_everywhere(alias, [key], version)  # every copy, on every server
+        else:
+            guard.call(alias, "delete", None, lambda c: c.delete(key, version=version))
 
 
 def _write(user_id: str, record: tuple[str, str], aliases: Iterable[str]) -> None:
     key = record_key(user_id)
     version = key_version()
     for alias in aliases:
-        guard.call(
-            alias, "set", None, lambda c: c.set(key, record, RECORD_TIMEOUT, version=version)
-        )
+        copies.write(alias, key, record, version, RECORD_TIMEOUT)
 
 
 def _user_pending(request: HttpRequest) -> bool:

@@ -21,6 +21,7 @@ GENERATION_PREFIX = "layouts:gen:"
 LOCK_PREFIX = "layouts:lock:"
 LATE_PREFIX = "layouts:late:"
 EPOCH_KEY = "layouts:epoch"
+RECORD_PREFIX = "layouts:auth:"  # a user's session-hash record (see identity)
 HASH_MARK = "sha256="
 MAX_KEY_BYTES = 200
 

@@ -211,3 +211,33 @@ def test_a_cluster_master_that_was_hung_brings_nothing_old_back_twice(on_own_clu
             lambda server=server: os.kill(server.process.pid, signal.SIGCONT),
             wait,
         )
+
+
+@pytest.mark.urls("tests.cache.test_identity")
+@pytest.mark.django_db
+def test_a_returning_memcached_server_does_not_vouch_for_an_old_password(
+    settings,
+    three_memcached,  # noqa: F811
+):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    memcached_pool(settings, three_memcached)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    alice = User.objects.create_user("alice", password="old password")
+    old_session = Client()
+    old_session.force_login(alice)
+    assert "you are alice" in old_session.get("/panels/").content.decode()  # recorded
+    victim = three_memcached[2]
+    os.kill(victim.process.pid, signal.SIGSTOP)
+    try:
+        old_session.get("/panels/")  # the server is found away and set aside
+        alice.set_password("new password")
+        alice.save()  # her record is deleted: on the servers that answer
+    finally:
+        os.kill(victim.process.pid, signal.SIGCONT)
+    time.sleep(DEAD_TIMEOUT + 0.2)
+    # The server that was away still holds a copy of the old record: alone, it does
+    # not count, and the old session is what Django says it is now.
+    body = old_session.get("/panels/").content.decode()
+    assert "you are alice" not in body and "you are anonymous" in body
