@@ -185,6 +185,8 @@ _REDIRECTIONS = (
 )
 
 _clients: dict[tuple[tuple[str, ...], str], tuple[Any, Masters]] = {}
+# configuration -> monotonic time until which making its client is not tried again
+_unreachable_until: dict[tuple[tuple[str, ...], str], float] = {}
 _clients_lock = threading.Lock()
 
 
@@ -198,8 +200,28 @@ def _shared_client(servers: list[str], options: dict[str, Any], make: Any) -> tu
     key = (tuple(servers), repr(sorted(options.items())))
     with _clients_lock:
         found = _clients.get(key)
-        if found is None:
-            found = _clients[key] = (make(), Masters())
+        if found is not None:
+            return found
+        until = _unreachable_until.get(key)
+        if until is not None and time.monotonic() < until:
+            raise MasterDown("no master of the Redis Cluster could be reached lately")
+        try:
+            client = make()
+        except (*_TRANSPORT, redis.exceptions.RedisClusterException) as exc:
+            # No master answered: tried again once per back-off period, not per call.
+            if until is None:
+                logger.warning(
+                    "Redis Cluster %s could not be reached (%s: %s); its keys are misses, "
+                    "and it is tried again every %s seconds.",
+                    ", ".join(servers),
+                    type(exc).__name__,
+                    exc,
+                    _backoff(),
+                )
+            _unreachable_until[key] = time.monotonic() + _backoff()
+            raise MasterDown(f"the Redis Cluster could not be reached: {exc}") from exc
+        _unreachable_until.pop(key, None)
+        found = _clients[key] = (client, Masters())
         return found
 
 
@@ -255,10 +277,18 @@ class RedisClusterCacheClient(RedisCacheClient):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        # No retries: a master that fails is set aside (see Masters) rather than asked
-        # again, each try costing a socket timeout and a new slot map.
-        options = {"retry": Retry(NoBackoff(), 0), **self._options}
-        return self._cluster_class(startup_nodes=self._startup_nodes, **options)
+        if "retry" in self._options:
+            return self._cluster_class(startup_nodes=self._startup_nodes, **self._options)
+        # Made, it asks a random master for the command table: with one master down,
+        # another is asked. Then no retries: a master that fails is set aside (see
+        # Masters) rather than asked again, each try costing a socket timeout and a new
+        # slot map.
+        tries = Retry(NoBackoff(), len(self._startup_nodes))
+        cluster = self._cluster_class(
+            startup_nodes=self._startup_nodes, retry=tries, **self._options
+        )
+        cluster.set_retry(Retry(NoBackoff(), 0))
+        return cluster
 
     def masters_down(self) -> set[str]:
         """Return the masters (``host:port``) this process has set aside."""
@@ -476,6 +506,7 @@ def _settings_changed(*, setting: str, **kwargs: Any) -> None:
     # New settings, new back-off: forget the failures seen so far (for tests).
     if setting in ("CACHES", conf.SETTING_NAME):
         with _clients_lock:
+            _unreachable_until.clear()
             for _, masters in _clients.values():
                 masters.forget()
 

@@ -113,3 +113,50 @@ def test_a_master_that_answers_again_is_used_again(on_cluster, settings):
         assert render(View).status_code == 200
     # Rendered once more, stored on the master that came back, then read from it.
     assert sorted(renders) == sorted(on_victim)
+
+
+@pytest.mark.parametrize("how", ["killed", "hung"])
+def test_a_process_that_starts_while_a_master_is_down_serves_the_others(on_cluster, how):
+    from layouts_cbv.cache import redis_cluster
+
+    render(View)
+    victim, on_victim = victim_and_its_panels(on_cluster)
+    redis_cluster._clients.clear()  # as in a worker process started now
+    if how == "killed":
+        victim.stop()
+    else:
+        os.kill(victim.process.pid, signal.SIGSTOP)
+    try:
+        renders.clear()
+        for _ in range(5):  # the client asks a random master for the command table
+            redis_cluster._clients.clear()
+            caches["default"]._cache._cluster = None
+            render(View)
+        assert sorted(set(renders)) == sorted(on_victim)
+    finally:
+        if how == "killed":
+            victim.start()
+        else:
+            os.kill(victim.process.pid, signal.SIGCONT)
+        on_cluster.wait_until_ready()
+
+
+def test_a_cluster_out_of_reach_is_tried_once_per_backoff(settings, hung_port, caplog):
+    from layouts_cbv.cache import redis_cluster
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": BACKEND,
+            "LOCATION": [f"redis://127.0.0.1:{hung_port}"],
+            "OPTIONS": {"socket_timeout": TIMEOUT, "socket_connect_timeout": TIMEOUT},
+        }
+    }
+    settings.LAYOUTS_CBV = {"BACKOFF": 30}
+    redis_cluster._clients.clear()
+    with caplog.at_level(logging.WARNING, logger="layouts_cbv"):
+        started = time.monotonic()
+        for _ in range(5):
+            assert render(View).status_code == 200
+        elapsed = time.monotonic() - started
+    assert elapsed < TIMEOUT + 1.0, f"5 pages took {elapsed:.2f} s"
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
