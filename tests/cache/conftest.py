@@ -84,7 +84,13 @@ def deployment_config(name, request):
         return {
             "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
             "LOCATION": [f"{servers.HOST}:{node.port}" for node in nodes],
-            "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5, "retry_attempts": 0},
+            # A failing server set aside at once, and tried again a second later.
+            "OPTIONS": {
+                "connect_timeout": 0.5,
+                "timeout": 0.5,
+                "retry_attempts": 0,
+                "dead_timeout": 1,
+            },
         }
     if name.startswith("django_redis"):
         need_module("django_redis")
@@ -102,6 +108,7 @@ def deployment_config(name, request):
     return {
         "BACKEND": "layouts_cbv.cache.redis_cluster.RedisClusterCache",
         "LOCATION": request.getfixturevalue("redis_cluster").location,
+        "OPTIONS": timeouts,
     }
 
 
