@@ -51,6 +51,12 @@ View = type(
 )
 
 
+class Whole(View):
+    """The same panels, on a page stored whole."""
+
+    page_cache = cache.per_path(600)
+
+
 @pytest.fixture(autouse=True)
 def _fresh():
     renders.clear()
@@ -61,9 +67,10 @@ def _fresh():
 
 
 def page():
-    response = render(View)
-    assert response.status_code == 200
-    return text(response)
+    """Return the page as served by a view, and by a view that stores it whole."""
+    responses = [render(View), render(Whole)]
+    assert [response.status_code for response in responses] == [200, 200]
+    return "".join(text(response) for response in responses)
 
 
 def shows(body, v):
