@@ -56,7 +56,7 @@ def _strict(key: str) -> bool:
     return key.startswith(RECORD_PREFIX)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # user records: one per user
 def names(alias: str, key: str, version: int | None) -> tuple[str, ...]:
     """Return the names the copies of state key ``key`` are stored under in ``alias``.
 
