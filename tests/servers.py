@@ -119,6 +119,25 @@ def running(server: Server):
 
 
 @contextlib.contextmanager
+def away(server: Server, how: str) -> Iterator[Server]:
+    """Take ``server`` away for the ``with`` block: ``"killed"`` stops it and starts it
+    again afterwards (empty), ``"hung"`` stops it with SIGSTOP (it accepts connections
+    and answers nothing) and resumes it afterwards with what it held."""
+    if how == "killed":
+        server.stop()
+    else:
+        assert how == "hung", how
+        os.kill(server.process.pid, signal.SIGSTOP)  # type: ignore[union-attr]
+    try:
+        yield server
+    finally:
+        if how == "killed":
+            server.start()
+        else:
+            os.kill(server.process.pid, signal.SIGCONT)  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
 def gunicorn(
     wsgi: str,
     env: dict[str, str],

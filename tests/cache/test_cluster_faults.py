@@ -5,15 +5,13 @@ A cluster of its own for this module, started with ``cluster-require-full-covera
 """
 
 import logging
-import os
-import signal
 import time
 
 import pytest
 from django.core.cache import caches
 
 from layouts_cbv.cache import guard
-from tests import cluster_servers
+from tests import cluster_servers, servers
 from tests.cache.test_faults import page, renders
 from tests.cache.test_redis_cluster import master_of
 from tests.utils import render, text
@@ -68,11 +66,7 @@ def test_one_master_down_costs_only_its_panels_and_one_timeout(on_cluster, how, 
     render(View)
     victim, on_victim = victim_and_its_panels(on_cluster)
     assert on_victim and on_victim != set(NAMES)
-    if how == "killed":
-        victim.stop()
-    else:
-        os.kill(victim.process.pid, signal.SIGSTOP)
-    try:
+    with servers.away(victim, how):
         renders.clear()
         with caplog.at_level(logging.WARNING, logger="layouts_cbv"):
             started = time.monotonic()
@@ -89,12 +83,7 @@ def test_one_master_down_costs_only_its_panels_and_one_timeout(on_cluster, how, 
         assert elapsed < TIMEOUT + 1.0, f"10 pages took {elapsed:.2f} s"
         warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 1, [r.getMessage() for r in warnings]
-    finally:
-        if how == "killed":
-            victim.start()
-        else:
-            os.kill(victim.process.pid, signal.SIGCONT)
-        on_cluster.wait_until_ready()
+    on_cluster.wait_until_ready()
 
 
 def test_a_master_that_answers_again_is_used_again(on_cluster, settings):
@@ -121,24 +110,14 @@ def test_a_process_that_starts_while_a_master_is_down_serves_the_others(on_clust
 
     render(View)
     victim, on_victim = victim_and_its_panels(on_cluster)
-    redis_cluster._clients.clear()  # as in a worker process started now
-    if how == "killed":
-        victim.stop()
-    else:
-        os.kill(victim.process.pid, signal.SIGSTOP)
-    try:
+    with servers.away(victim, how):
         renders.clear()
         for _ in range(5):  # the client asks a random master for the command table
-            redis_cluster._clients.clear()
+            redis_cluster._clients.clear()  # as in a worker process started now
             caches["default"]._cache._cluster = None
             render(View)
         assert sorted(set(renders)) == sorted(on_victim)
-    finally:
-        if how == "killed":
-            victim.start()
-        else:
-            os.kill(victim.process.pid, signal.SIGCONT)
-        on_cluster.wait_until_ready()
+    on_cluster.wait_until_ready()
 
 
 def test_a_cluster_out_of_reach_is_tried_once_per_backoff(settings, hung_port, caplog):

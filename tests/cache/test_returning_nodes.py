@@ -7,8 +7,6 @@ again with its old keys. The invalidation state (generations, the epoch) has a c
 every server (see :mod:`layouts_cbv.cache.copies`).
 """
 
-import os
-import signal
 import time
 
 import pytest
@@ -16,6 +14,7 @@ from django.core.cache import caches
 
 from layouts_cbv import Panel, cache
 from layouts_cbv.cache import copies, guard
+from tests import servers
 from tests.cache.test_cluster_faults import own_cluster  # noqa: F401  (a fixture)
 from tests.cache.test_faults import three_memcached  # noqa: F401  (a fixture)
 from tests.cache.test_redis_cluster import master_of
@@ -85,17 +84,14 @@ def invalidate_everything():
         cache.invalidate(name, "/")
 
 
-def away_and_back(pause, resume, wait):
-    """While a server is away, invalidate every panel; bring it back; return the pages."""
+def hung_and_back(server, wait):
+    """While ``server`` is hung, invalidate every panel; resume it; check the pages."""
     before = version["v"]
     assert shows(page(), before)
-    pause()
-    try:
+    with servers.away(server, "hung"):
         page()  # the server is found away and set aside
         invalidate_everything()
         assert shows(page(), before + 1)
-    finally:
-        resume()
     wait()
     renders.clear()
     bodies = [page() for _ in range(3)]
@@ -145,11 +141,7 @@ def test_a_memcached_server_that_was_hung_brings_nothing_old_back_twice(
         time.sleep(DEAD_TIMEOUT + 0.2)  # the client tries the server again
 
     for _ in range(2):
-        away_and_back(
-            lambda: os.kill(victim.process.pid, signal.SIGSTOP),
-            lambda: os.kill(victim.process.pid, signal.SIGCONT),
-            wait,
-        )
+        hung_and_back(victim, wait)
 
 
 def test_a_memcached_server_restarted_empty_costs_only_its_panels(
@@ -213,11 +205,7 @@ def test_a_cluster_master_that_was_hung_brings_nothing_old_back_twice(on_own_clu
 
     for _ in range(2):
         server = victim()
-        away_and_back(
-            lambda server=server: os.kill(server.process.pid, signal.SIGSTOP),
-            lambda server=server: os.kill(server.process.pid, signal.SIGCONT),
-            wait,
-        )
+        hung_and_back(server, wait)
 
 
 @pytest.mark.urls("tests.cache.test_identity")
@@ -235,14 +223,10 @@ def test_a_returning_memcached_server_does_not_vouch_for_an_old_password(
     old_session = Client()
     old_session.force_login(alice)
     assert "you are alice" in old_session.get("/panels/").content.decode()  # recorded
-    victim = three_memcached[2]
-    os.kill(victim.process.pid, signal.SIGSTOP)
-    try:
+    with servers.away(three_memcached[2], "hung"):
         old_session.get("/panels/")  # the server is found away and set aside
         alice.set_password("new password")
         alice.save()  # her record is deleted: on the servers that answer
-    finally:
-        os.kill(victim.process.pid, signal.SIGCONT)
     time.sleep(DEAD_TIMEOUT + 0.2)
     # The server that was away still holds a copy of the old record: alone, it does
     # not count, and the old session is what Django says it is now.

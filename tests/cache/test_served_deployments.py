@@ -18,7 +18,6 @@ import contextlib
 import http.client
 import json
 import os
-import signal
 import threading
 import time
 from collections import Counter
@@ -231,17 +230,8 @@ def test_one_server_away_costs_only_its_panels_and_caching_resumes(site, deploym
 def away(site: Site, victim: Victim, how: str) -> None:
     assert_whole(storm(site, ["/8/"], 1), site)  # everything cached
     site.forget()
-    if how == "killed":
-        victim.server.stop()
-    else:
-        os.kill(victim.server.process.pid, signal.SIGSTOP)
-    try:
+    with servers.away(victim.server, how):
         results = [r for _ in range(2) for r in storm(site, ["/8/", "/8/reversed/"], 8)]
-    finally:
-        if how == "killed":
-            victim.server.start()  # empty
-        else:
-            os.kill(victim.server.process.pid, signal.SIGCONT)
     victim.ready()
     where = f"{victim.label} {how}"
     assert_whole(results, site)
