@@ -186,8 +186,12 @@ def wait(
             # Nothing arrived for a whole budget: one waiter per panel takes it over.
             claims = claim((page_cache.slots[name] for name in sorted(pending)), late=True)
             mine = sorted(name for name, claimed in claims.items() if claimed != TAKEN)
+            # The takeover key is free again once an earlier taker has published: look
+            # once more before rendering a copy that is already there.
+            arrived = recheck(page_cache, [name for name in mine if claims[name] == HELD])
+            found.update(arrived)
             pending -= set(mine)
-            render(mine)
+            render([name for name in mine if name not in arrived])
             progress = time.monotonic()
     return found
 
