@@ -59,7 +59,8 @@ def assemble(
             html_by_name[name] = hole_marks.Hole(name)
         elif not outcome.skipped:
             html_by_name[name] = outcome.html
-            collector.extend(outcome.queue_items)
+            if outcome.queue_items:
+                collector.extend(outcome.queue_items)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
     stored = render_to_string(template, context, request, using=using)
     filled = {name: outcome for name, outcome in outcomes.items() if name in holes}

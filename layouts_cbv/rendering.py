@@ -83,7 +83,7 @@ class PanelOutcome:
         return written_at(self.raw)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Job:
     name: str
     panel: Panel
@@ -110,6 +110,8 @@ class _Job:
 
     def depends_on(self, outcome: PanelOutcome) -> frozenset[str]:
         declared = variation_of(self.panel.cache).depends_on
+        if not self.condition_reads and not outcome.reads:
+            return declared  # a hit, or a render that read nothing: the usual case
         return declared | self.condition_reads | outcome.reads
 
 
@@ -202,6 +204,8 @@ class PanelRenderer:
                 if state in (EARLY, STALE):
                     to_refresh.append(job)
         missing = [job for job in jobs if job.name not in outcomes]
+        if not missing and not to_refresh:
+            return outcomes  # every panel served from its entry: nothing to lock or write
         for job in missing:
             if job.name in page_cache.slots:
                 key = page_cache.slots[job.name].key
@@ -286,7 +290,9 @@ class PanelRenderer:
         )
         return PanelOutcome(
             job.name,
-            mark_safe(for_serving(entry.html, self.request)),
+            # The entry's HTML is a plain str: SafeString() marks it without mark_safe's
+            # look for lazy arguments, once per panel of every page.
+            SafeString(for_serving(entry.html, self.request)),
             entry.queue_items,
             state=state,
             cost=entry.cost,

@@ -165,10 +165,12 @@ class PageCache:
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
         slot = self.slots.get(name)
-        if slot is None or slot.entry is None or not slot.entry.is_servable(now):
+        if slot is None:
             return MISS, None
         entry = slot.entry
-        if not entry.is_fresh(now):
+        if entry is None or now >= entry.stale_until:  # not servable
+            return MISS, None
+        if now >= entry.fresh_until:
             return STALE, entry
         if slot.strategy.early_refresh and _refresh_early(entry, now):
             return EARLY, entry

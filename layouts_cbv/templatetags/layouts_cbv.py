@@ -49,6 +49,12 @@ class Panel(Tag):
     name = "panel"
     options = Options(Argument("panel_name"), blocks=[("endpanel", "fallback")])
 
+    def render(self, context: Context) -> str:
+        # Tag.render without its generic argument dict: this runs for every panel of
+        # every page.
+        panel_name = self.kwargs["panel_name"].resolve(context)
+        return self.render_tag(context, panel_name, self.blocks["fallback"])
+
     def render_tag(self, context: Context, panel_name: str, fallback: Any) -> str:
         html = self.render_panel(context, panel_name, fallback)
         if conf.get("BADGES"):
@@ -63,7 +69,7 @@ class Panel(Tag):
             # Filled later (for each request from a cached page, or by the browser);
             # the fallback shows until then.
             return html.wrap(fallback.render(context))
-        if html and html.strip():
+        if html and not html.isspace():  # as html.strip(), without copying the panel
             return html
         return fallback.render(context)
 
