@@ -1,0 +1,9 @@
+"""WSGI entry point of the benchmark pages (``gunicorn tests.benchmarks.wsgi``)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.benchmarks.settings")
+
+application = get_wsgi_application()
