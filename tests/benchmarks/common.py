@@ -97,12 +97,12 @@ def interleaved(
     calls: Mapping[str, Callable[[], object]],
     rounds: int,
     repeat: int | Mapping[str, int],
-) -> dict[str, float]:
-    """Return the median µs of one call of each of ``calls``.
+) -> dict[str, list[float]]:
+    """Return the µs of one call of each of ``calls`` in each round.
 
     Each round times ``repeat`` calls (a number, or one per call) of every way in turn,
     so a slow spell of a shared machine slows all of them alike instead of one way's
-    whole block.
+    whole block; compare ways round by round (:func:`per_round`).
     """
     found: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
@@ -112,7 +112,13 @@ def interleaved(
             for _ in range(times):
                 call()
             found[name].append((time.perf_counter() - started) / times * 1e6)
-    return {name: median(values) for name, values in found.items()}
+    return found
+
+
+def per_round(combine: Callable[..., float], *series: list[float]) -> float:
+    """Return the median over the rounds of ``combine`` applied to each round's values:
+    a figure taken within one round, where neighbours in time share the machine's mood."""
+    return median(combine(*values) for values in zip(*series, strict=True))
 
 
 def in_fresh_processes(section: str, *args: str) -> list[Any]:

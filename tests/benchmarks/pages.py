@@ -27,7 +27,7 @@ from tests.benchmarks.sketch import SketchPanel, SketchView, sketch_view
 from tests.cache import counting
 
 ITEMS = range(10)
-ROUNDS = 7
+ROUNDS = 9
 REPEAT = 100
 TITLE = {"title": "Benchmark"}
 
