@@ -37,7 +37,10 @@ def fill_queues(
 
     def render(name: str) -> str:
         queue = queues.get(name) or RenderQueue()
-        return queue.render(collector.items(name), request)
+        items = collector.items(name)
+        if not items and not queue.template and type(queue).render is RenderQueue.render:
+            return ""  # what the plain queue renders for no items, without building it
+        return queue.render(items, request)
 
     # The queues a page uses are nearly always the layout's and those with items: a plain
     # replace each; a pass over the whole page only for a marker left after them.
@@ -47,4 +50,4 @@ def fill_queues(
             html = html.replace(placeholder, render(name))
     if _PREFIX in html:
         html = _MARKER.sub(lambda match: render(match.group(1)), html)
-    return mark_safe(html)
+    return SafeString(html)  # a str here: no lazy argument for mark_safe to look for
