@@ -35,15 +35,17 @@ def panels_html(request: HttpRequest, panels: dict[str, SketchPanel]) -> dict[st
         for name, panel in panels.items()
     }
     found = cache.get_many(keys.values())
-    html, missing = {}, {}
+    panels_by_name, missing = {}, {}
     for name, key in keys.items():
         if key not in found:
             panel = panels[name]
-            found[key] = missing[key] = render_to_string(panel.template, panel.context, request)
-        html[name] = mark_safe(found[key])
+            html = render_to_string(panel.template, panel.context, request)
+            # Stored as a plain str: a SafeString pickles with its class and loads slower.
+            found[key] = missing[key] = str.__str__(html)
+        panels_by_name[name] = mark_safe(found[key])
     if missing:
         cache.set_many(missing, 600)
-    return html
+    return panels_by_name
 
 
 def sketch_view(panels: dict[str, SketchPanel], layout: str, content: str, context: dict):
