@@ -21,8 +21,8 @@ from tests.benchmarks.common import goal, median, ratio, table
 from tests.servers import HOST, _wait_for_http, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUNDS = 3
-SECONDS = 4
+ROUNDS = 10
+SECONDS = 2
 WORKERS = 2
 CONNECTIONS = 4
 # (way, URL, goal: at least this ratio of cache_page's requests/s)
