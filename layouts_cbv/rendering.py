@@ -242,8 +242,10 @@ class PanelRenderer:
                 (name, self._from_entry(others[name], entry, "waited", page_cache))
                 for name, entry in found.items()
             )
+        refreshing = [job.name for job in to_refresh if claims[job.name] == flight.HELD]
+        done = flight.refreshed(page_cache, refreshing) if refreshing else set()
         for job in to_refresh:
-            if claims[job.name] == flight.HELD:
+            if job.name in refreshing and job.name not in done:
                 self._refresh_later(job, page_cache.hand_over(job.name))
         return outcomes
 

@@ -139,6 +139,25 @@ def recheck(page_cache: PageCache, names: list[str]) -> dict[str, Entry]:
     return found  # type: ignore[return-value]
 
 
+def refreshed(page_cache: PageCache, names: list[str]) -> set[str]:
+    """Return which panels, just locked to refresh them, another request has refreshed
+    since the lookup (their locks are dropped at once).
+
+    Its refresh may have written the new entry and released the lock between this
+    request's lookup and its ``add()``: refreshing again would render twice.
+    """
+    slots = [page_cache.slots[name] for name in names]
+    seen = {slot.name: slot.fresh_until for slot in slots}
+    done = [
+        page_cache.slots[name]
+        for name, sighting in poll(page_cache, slots).items()
+        if sighting.entry is not None and sighting.entry.fresh_until != seen[name]
+    ]
+    for alias, group in by_alias(done).items():
+        drop(alias, group)
+    return {slot.name for slot in done}
+
+
 def wait(
     page_cache: PageCache, names: list[str], render: Callable[[list[str]], None]
 ) -> dict[str, Entry]:

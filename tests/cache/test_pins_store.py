@@ -142,6 +142,31 @@ def test_a_failed_background_refresh_gives_its_lock_back_and_keeps_the_stale_ent
     assert "<p>render 3</p>" in page(client)
 
 
+def test_a_refresh_finished_between_lookup_and_lock_is_not_done_again(client, clock, monkeypatch):
+    from layouts_cbv.cache.store import PageCache
+
+    start = clock["t"]
+    page(client)
+    clock["t"] = start + 3  # stale: every request wants a refresh
+    real_claim = PageCache.claim
+    raced = []
+
+    def claim(self, names):
+        if not raced:
+            # Another request looks up, refreshes and lets go while this one has read
+            # the stale entry but not yet taken the lock.
+            raced.append(True)
+            page(client)
+            wait_for_refreshes()
+        return real_claim(self, names)
+
+    monkeypatch.setattr(PageCache, "claim", claim)
+    assert "<p>render 1</p>" in page(client)
+    wait_for_refreshes()
+    assert renders["n"] == 2  # the other request's refresh, and no second one
+    assert caches["default"].get("layouts:lock:stale") is None
+
+
 # -- Lifetimes: early refresh, jitter, sub-second and zero timeouts --------------------
 
 costly = {"n": 0}
