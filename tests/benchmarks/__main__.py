@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 
 from tests import servers
-from tests.benchmarks import common, memory, pages, served, stampede
+from tests.benchmarks import common, memory, pages, served, stampede, streaming
 from tests.benchmarks.reports import deployments_report, pages_report, scaling_report
 
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -76,6 +76,7 @@ def main() -> None:
 
         section("Deployments: one Redis or a Redis Cluster", deployments)
         section("Stampedes", lambda: stampede.run(redis_server.port))
+        section("Streamed pages: first and last byte", streaming.run)
     minutes = (time.monotonic() - started) / 60
     text = "# Benchmarks\n\nMeasured by `make bench` on " + common.machine()
     text += f", Redis server {version}; load average (1, 5, 15 min) {load_before} before "
