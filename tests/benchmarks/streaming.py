@@ -24,7 +24,7 @@ from tests.benchmarks.stream_site import SLOW
 
 ROOT = Path(__file__).resolve().parents[2]
 WAYS = ("cached", "streamed", "whole")
-ROUNDS = 15
+ROUNDS = 40
 
 
 @contextlib.contextmanager
@@ -52,35 +52,34 @@ def served(kind: str) -> Iterator[int]:
         process.wait(timeout=30)
 
 
-def timed(port: int, path: str) -> tuple[float, float]:
-    """Return the seconds to the first byte of the body and to the last."""
+def timed(port: int, path: str) -> tuple[float, float, float]:
+    """Return the seconds to the response's first byte (its status line and headers),
+    to the first bytes of its body (the shell, on a streamed page) and to its last."""
     connection = http.client.HTTPConnection(servers.HOST, port, timeout=30)
     started = time.perf_counter()
     connection.request("GET", path)
     response = connection.getresponse()
-    first = response.read1(1 << 16) if hasattr(response, "read1") else response.read(1)
     first_at = time.perf_counter() - started
+    first = response.read1(1 << 16)
+    body_at = time.perf_counter() - started
     rest = response.read()
     last_at = time.perf_counter() - started
     connection.close()
     body = first + rest
     assert b"recommended for you" in body and body.rstrip().endswith(b"</html>"), body[-200:]
-    return first_at, last_at
+    return first_at, body_at, last_at
 
 
-def measure(port: int) -> dict[str, tuple[float, float]]:
+def measure(port: int) -> dict[str, tuple[float, ...]]:
     for _ in range(4):  # both workers warm, the cached page stored
         for way in WAYS:
             timed(port, f"/{way}/")
-    samples: dict[str, list[tuple[float, float]]] = {way: [] for way in WAYS}
+    samples: dict[str, list[tuple[float, float, float]]] = {way: [] for way in WAYS}
     for _ in range(ROUNDS):
         for way in WAYS:
             samples[way].append(timed(port, f"/{way}/"))
     return {
-        way: (
-            statistics.median(first for first, _ in found),
-            statistics.median(last for _, last in found),
-        )
+        way: tuple(statistics.median(times) for times in zip(*found, strict=True))
         for way, found in samples.items()
     }
 
@@ -88,30 +87,34 @@ def measure(port: int) -> dict[str, tuple[float, float]]:
 def run() -> str:
     lines = [
         f"One page, a cached nav and list and one panel of {SLOW * 1000:.0f} ms; medians of "
-        f"{ROUNDS} rounds. First byte as a ratio to the fully cached page's first byte; "
-        "last byte as a ratio to the slow panel's time. Goals: streamed first byte within "
-        "1.10x of the cached page's; streamed last byte no later than the page sent whole.",
+        f"{ROUNDS} rounds, the ways in turn within each. *First byte* is the response's "
+        "first byte (its status line and headers); *shell* is the first bytes of its body "
+        "(on a streamed page, everything but the slow panel). Both as ratios to the fully "
+        "cached page's; the last byte as a ratio to the slow panel's time. Goals: the "
+        "streamed page's first byte within 1.10x of the cached page's, its last byte no "
+        "later than the page sent whole.",
         "",
-        "| server | way | first byte | first byte / cached | last byte / slow panel | goal |",
-        "|---|---|---|---|---|---|",
+        "| server | way | first byte | first byte / cached | shell / cached | "
+        "last byte / slow panel | goal |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind, label in (("asgi", "uvicorn (ASGI)"), ("wsgi", "gunicorn (WSGI, 2 workers)")):
         with served(kind) as port:
             found = measure(port)
-        cached_first = found["cached"][0]
+        cached_first, cached_body, _ = found["cached"]
         for way in WAYS:
-            first, last = found[way]
+            first, body, last = found[way]
             goal = ""
             if way == "streamed":
                 met_first = first <= 1.10 * cached_first
-                met_last = last <= found["whole"][1] * 1.02
+                met_last = last <= found["whole"][2] * 1.02
                 goal = (
                     f"first byte {'met' if met_first else 'MISSED'}, "
                     f"last byte {'met' if met_last else 'MISSED'}"
                 )
             lines.append(
                 f"| {label} | {way} | {first * 1000:.1f} ms | {first / cached_first:.2f} | "
-                f"{last / SLOW:.2f} | {goal} |"
+                f"{body / cached_body:.2f} | {last / SLOW:.2f} | {goal} |"
             )
     return "\n".join(lines)
 
