@@ -48,6 +48,10 @@ class Script:
     def dedup_key(self) -> Hashable:
         return ("script", self.src) if self.src else ("script-inline", self.inline.strip())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Cached with their panel: by position, not by field name, which halves their size.
+        return (Script, (self.src, self.inline, self.is_async, self.is_deferred))
+
     def __html__(self) -> str:
         if not self.src:
             return format_html("<script>{}</script>", mark_safe(self.inline))
@@ -69,6 +73,9 @@ class Style:
         return (
             ("style", self.href, self.media) if self.href else ("style-inline", self.inline.strip())
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Style, (self.href, self.inline, self.media))
 
     def __html__(self) -> str:
         if not self.href:
