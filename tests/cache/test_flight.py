@@ -55,7 +55,12 @@ def shared_cache(deployment):
     return deployment
 
 
-def test_two_views_listing_two_cold_panels_in_opposite_orders_render_each_once(shared_cache):
+def test_two_views_listing_two_cold_panels_in_opposite_orders_render_each_once(
+    shared_cache, settings
+):
+    # Holders that waited for each other would wait out the whole budget: 3 s, well
+    # clear of what 32 threads on a busy machine take to render two 0.1 s panels.
+    settings.LAYOUTS_CBV = {"LOCK_WAIT": 3}
     forward, backward = page(["a", "b"]), page(["b", "a"])
     for _ in range(5):  # a lock split between requests shows up in some cold starts only
         caches["default"].clear()
@@ -63,7 +68,7 @@ def test_two_views_listing_two_cold_panels_in_opposite_orders_render_each_once(s
         bodies, durations = together(32, lambda: get(forward if time.time_ns() % 2 else backward))
         assert renders == {"a": 1, "b": 1}
         assert all("<p>a</p>" in body and "<p>b</p>" in body for body in bodies)
-        assert max(durations) < 1.0, "a holder waited for another before publishing"
+        assert max(durations) < 2.0, "a holder waited for another before publishing"
 
 
 def test_a_holder_of_eight_slow_panels_is_waited_for_while_it_makes_progress(
