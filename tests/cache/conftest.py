@@ -60,9 +60,18 @@ DEPLOYMENTS = [
 ]
 
 
+@pytest.fixture
+def socket_timeout():
+    """Seconds a deployment's client waits for a server: short, so faults cost little.
+    Tests that load the machine with dozens of threads override it, or a call that is
+    merely slow would count as a fault."""
+    return 0.5
+
+
 def deployment_config(name, request):
     """Return the cache alias settings of deployment ``name``, its servers started."""
-    timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    timeout = request.getfixturevalue("socket_timeout")
+    timeouts = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
     if name == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if name == "redis":
@@ -86,8 +95,8 @@ def deployment_config(name, request):
             "LOCATION": [f"{servers.HOST}:{node.port}" for node in nodes],
             # A failing server set aside at once, and tried again a second later.
             "OPTIONS": {
-                "connect_timeout": 0.5,
-                "timeout": 0.5,
+                "connect_timeout": timeout,
+                "timeout": timeout,
                 "retry_attempts": 0,
                 "dead_timeout": 1,
             },
@@ -99,8 +108,8 @@ def deployment_config(name, request):
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://{servers.HOST}:{port}/1",
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                "SOCKET_CONNECT_TIMEOUT": timeout,
+                "SOCKET_TIMEOUT": timeout,
                 "IGNORE_EXCEPTIONS": name.endswith("ignore_exceptions"),
             },
         }

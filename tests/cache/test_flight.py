@@ -51,6 +51,13 @@ def _reset():
 
 
 @pytest.fixture
+def socket_timeout():
+    # Dozens of threads on a busy machine: a call may be slow without the server being
+    # away, and single flight, not fault handling, is what these tests are about.
+    return 2.0
+
+
+@pytest.fixture
 def shared_cache(deployment):
     return deployment
 

@@ -83,6 +83,13 @@ def get(View):
 
 
 @pytest.fixture
+def socket_timeout():
+    # Dozens of threads on a busy machine: a call may be slow without the server being
+    # away, and single flight, not fault handling, is what these tests are about.
+    return 2.0
+
+
+@pytest.fixture
 def shared_cache(deployment, settings):
     settings.LAYOUTS_CBV = {"LOCK_WAIT": LOCK_WAIT}
     render_log.clear(), invalidation_log.clear()
