@@ -18,7 +18,7 @@ from .queues import QueueCollector, RenderQueue
 # The same in every process, because cached pages keep their markers; autoescaped
 # content can never produce one (it cannot contain "<!--").
 _NAME = re.compile(r"[\w.:-]+")
-_MARKER = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
+MARKER = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
 _PREFIX = "<!--layouts_cbv:queue:"
 
 
@@ -31,13 +31,23 @@ def marker(queue_name: str) -> SafeString:
 
 
 def fill_queues(
-    html: str, collector: QueueCollector, queues: Mapping[str, RenderQueue], request: HttpRequest
+    html: str,
+    collector: QueueCollector,
+    queues: Mapping[str, RenderQueue],
+    request: HttpRequest,
+    emitted: dict[str, set[int]] | None = None,
 ) -> SafeString:
-    """Replace every queue marker in ``html`` with the rendered queue."""
+    """Replace every queue marker in ``html`` with the rendered queue.
+
+    ``emitted``, when given, receives the ids of the items rendered into each queue (a
+    streamed page later adds only the items its panels brought).
+    """
 
     def render(name: str) -> str:
         queue = queues.get(name) or RenderQueue()
         items = collector.items(name)
+        if emitted is not None:
+            emitted.setdefault(name, set()).update(id(item) for item in items)
         if not items and not queue.template and type(queue).render is RenderQueue.render:
             return ""  # what the plain queue renders for no items, without building it
         return queue.render(items, request)
@@ -49,5 +59,5 @@ def fill_queues(
         if placeholder in html:
             html = html.replace(placeholder, render(name))
     if _PREFIX in html:
-        html = _MARKER.sub(lambda match: render(match.group(1)), html)
+        html = MARKER.sub(lambda match: render(match.group(1)), html)
     return SafeString(html)  # a str here: no lazy argument for mark_safe to look for

@@ -33,6 +33,7 @@ from django.utils.html import escape
 
 from . import holes as hole_marks
 from . import nonces
+from .markers import MARKER, fill_queues
 from .queues import QueueCollector, RenderQueue
 
 if TYPE_CHECKING:
@@ -69,7 +70,6 @@ RAW = "<!---->"
 
 _NOSCRIPT_END = re.compile(r"</noscript", re.I)
 _NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.I)
-_QUEUE = re.compile(r"<!--layouts_cbv:queue:([\w.:-]+)-->")
 # Elements whose content the browser parses as text (or, for <template>, out of the
 # document): a hole's comments there are no comments the script can find.
 _TEXT_ELEMENT = re.compile(
@@ -108,21 +108,21 @@ class Stream:
 
     def chunks(self) -> Iterator[str]:
         """Yield the shell, each panel as it is rendered (in turn), and the tail."""
-        shown = self._fill(self.shell, self.collector)
-        yield shown.html
+        shell, emitted = self._fill(self.shell)
+        yield shell
         for name in self.pending:
             outcomes: list[PanelOutcome] = []
             self.render([name], outcomes.append)
             for outcome in outcomes:
                 yield self._chunk(outcome)
-        yield self._tail(shown.emitted)
+        yield self._tail(emitted)
 
     async def achunks(self) -> AsyncIterator[str]:
         """Yield the shell, then each panel as it finishes (rendered together), and the tail."""
         # Queue templates run context processors, which may use the database: in the
         # request's sync thread, as on a page sent whole, never on the event loop.
-        shown = await sync_to_async(self._fill)(self.shell, self.collector)
-        yield shown.html
+        shell, emitted = await sync_to_async(self._fill)(self.shell)
+        yield shell
         loop = asyncio.get_running_loop()
         arrived: asyncio.Queue[PanelOutcome] = asyncio.Queue()
 
@@ -145,7 +145,7 @@ class Stream:
         finally:
             if not rendering.done():
                 rendering.cancel()
-        yield await sync_to_async(self._tail)(shown.emitted)
+        yield await sync_to_async(self._tail)(emitted)
 
     def whole(self) -> str:
         """Return the page as it would be sent without streaming."""
@@ -155,7 +155,7 @@ class Stream:
             {name: outcome.html for name, outcome in self.done.items() if not outcome.skipped},
             only=self.pending,
         )
-        return _fill_queues(html, self._collector(), self.queues, self.request).html
+        return fill_queues(html, self._collector(), self.queues, self.request)
 
     # Parts --------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ class Stream:
             late = [item for item in collector.items(name) if id(item) not in sent]
             if late:
                 extra.append((self.queues.get(name) or RenderQueue()).render(late, self.request))
-        return "".join(extra) + _fill_queues(self.tail, collector, self.queues, self.request).html
+        return "".join(extra) + fill_queues(self.tail, collector, self.queues, self.request)
 
     def _collector(self) -> QueueCollector:
         collector = QueueCollector()
@@ -201,34 +201,12 @@ class Stream:
                 collector.extend(outcome.queue_items)
         return collector
 
-    def _fill(self, html: str, collector: QueueCollector) -> _Filled:
-        return _fill_queues(html, collector, self.queues, self.request)
+    def _fill(self, html: str) -> tuple[str, dict[str, set[int]]]:
+        emitted: dict[str, set[int]] = {}  # queue name -> ids of the items rendered in it
+        return fill_queues(html, self.collector, self.queues, self.request, emitted), emitted
 
     def _nonce_attr(self) -> str:
         return f' nonce="{escape(self.nonce)}"' if self.nonce else ""
-
-
-class _Filled:
-    def __init__(self, html: str, emitted: dict[str, set[int]]):
-        self.html = html
-        self.emitted = emitted  # queue name -> ids of the items rendered into it
-
-
-def _fill_queues(
-    html: str,
-    collector: QueueCollector,
-    queues: Mapping[str, RenderQueue],
-    request: HttpRequest,
-) -> _Filled:
-    emitted: dict[str, set[int]] = {}
-
-    def render(match: re.Match[str]) -> str:
-        name = match.group(1)
-        items = collector.items(name)
-        emitted.setdefault(name, set()).update(id(item) for item in items)
-        return (queues.get(name) or RenderQueue()).render(items, request)
-
-    return _Filled(_QUEUE.sub(render, html), emitted)
 
 
 def placeable(page: str, pending: list[str]) -> list[str]:
@@ -271,7 +249,7 @@ def split(page: str, pending: list[str]) -> tuple[str, str]:
         end = page.rfind(f"<!--layouts_cbv:/hole:{name}-->")
         if end >= 0:
             after = max(after, end)
-    for queue in _QUEUE.finditer(page, after):
+    for queue in MARKER.finditer(page, after):
         if _in_text(page, queue.start()):
             return page[: queue.start()], page[queue.start() :]
     body = page.lower().rfind("</body>", after)
