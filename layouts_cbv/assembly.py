@@ -16,14 +16,23 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from . import conf
 from . import holes as hole_marks
 from .layout import CONTENT, Layout
 from .markers import fill_queues
 from .queues import QueueCollector, RenderQueue, get_collector
-from .rendering import PanelOutcome
+from .rendering import Outcomes, PanelOutcome
 
 # Template context key the {% panel %} tag reads, safe from clashes with view context.
 PANELS_KEY = "_layouts_cbv_panels"
+
+
+class PanelsHTML(dict[str, Any]):
+    """What the ``{% panel %}`` tag reads under :data:`PANELS_KEY`: the HTML of each panel
+    (or what stands in for it) by name, and whether to mark them for badges (asked once
+    per page, not once per panel)."""
+
+    badges = False
 
 
 @dataclass
@@ -33,14 +42,13 @@ class Assembled:
     stored: SafeString
     stored_items: list[tuple[str, Any]]  # content, baked panels and the layout's own
     holes: dict[str, PanelOutcome]
-    outcomes: list[PanelOutcome]  # every panel, for the response's headers
 
 
 def assemble(
     request: HttpRequest,
     layout: Layout,
     template: str | list[str],
-    outcomes: Mapping[str, PanelOutcome],
+    outcomes: Outcomes,
     content: SafeString,
     layout_context: Mapping[str, Any],
     using: str | None = None,
@@ -53,18 +61,19 @@ def assemble(
     for panels that are not rendered here (deferred ones).
     """
     collector = get_collector(request)
-    html_by_name: dict[str, Any] = {CONTENT: content, **(placeholders or {})}
-    for name, outcome in outcomes.items():
-        if name in holes:
-            html_by_name[name] = hole_marks.Hole(name)
-        elif not outcome.skipped:
-            html_by_name[name] = outcome.html
-            if outcome.queue_items:
-                collector.extend(outcome.queue_items)
+    html_by_name = PanelsHTML({CONTENT: content, **(placeholders or {})})
+    html_by_name.badges = conf.get("BADGES")
+    for name, html, queue_items in outcomes.shown():
+        if name not in holes:
+            html_by_name[name] = html
+            if queue_items:
+                collector.extend(queue_items)
+    filled = {name: outcomes[name] for name in outcomes if name in holes}
+    for name in filled:  # skipped ones too: their markers give way to their fallback
+        html_by_name[name] = hole_marks.Hole(name)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
     stored = render_to_string(template, context, request, using=using)
-    filled = {name: outcome for name, outcome in outcomes.items() if name in holes}
-    return Assembled(stored, list(collector.record), filled, list(outcomes.values()))
+    return Assembled(stored, list(collector.record), filled)
 
 
 def serve(

@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from .cache.variation import HEADER, PERSONAL
 
 if TYPE_CHECKING:
-    from .rendering import PanelOutcome
+    from .sources import PanelHeaders
 
 
 def vary_for(depends_on: Iterable[str]) -> tuple[str, ...]:
@@ -39,18 +39,29 @@ def _vary_for(depends_on: frozenset[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def apply(response: HttpResponseBase, outcomes: Iterable[PanelOutcome]) -> None:
-    """Patch ``response`` with what its panels vary on and asked for."""
+def apply(
+    response: HttpResponseBase, parts: Iterable[tuple[frozenset[str], PanelHeaders, bool]]
+) -> None:
+    """Patch ``response`` with what its panels vary on and asked for.
+
+    ``parts`` gives, for each panel, what it depends on, its response's headers and
+    whether it came from the cache (see :meth:`~layouts_cbv.rendering.Outcomes.header_parts`).
+    """
+    # Panels cached alike share one depends_on: each set is looked at once.
+    depends_on: dict[frozenset[str], None] = {}
     vary: list[str] = []
     private = no_store = False
-    for outcome in outcomes:
-        vary.extend(vary_for(outcome.depends_on))
-        vary.extend(outcome.headers.vary)
-        directives = outcome.headers.cache_control.lower()
+    for panel_depends_on, headers, from_cache in parts:
+        depends_on[panel_depends_on] = None
+        if not (headers.vary or headers.cache_control or headers.cookies):
+            continue
+        vary.extend(headers.vary)
+        directives = headers.cache_control.lower()
         private = private or "private" in directives
         no_store = no_store or "no-store" in directives
-        if outcome.headers.cookies and not outcome.from_cache:
-            response.cookies.update(outcome.headers.cookies)
+        if headers.cookies and not from_cache:
+            response.cookies.update(headers.cookies)
+    vary[:0] = [name for names in depends_on for name in vary_for(names)]
     add_vary(response, vary)
     if no_store:
         add_cache_control(response, no_store=True)

@@ -43,21 +43,37 @@ def fill_queues(
     streamed page later adds only the items its panels brought).
     """
 
+    rendered: dict[str, str] = {}
+
     def render(name: str) -> str:
+        if name in rendered:
+            return rendered[name]
         queue = queues.get(name) or RenderQueue()
         items = collector.items(name)
         if emitted is not None:
             emitted.setdefault(name, set()).update(id(item) for item in items)
         if not items and not queue.template and type(queue).render is RenderQueue.render:
-            return ""  # what the plain queue renders for no items, without building it
-        return queue.render(items, request)
+            html = ""  # what the plain queue renders for no items, without building it
+        else:
+            html = queue.render(items, request)
+        rendered[name] = html
+        return html
 
-    # The queues a page uses are nearly always the layout's and those with items: a plain
-    # replace each; a pass over the whole page only for a marker left after them.
-    for name in {*queues, *collector.names()}:
-        placeholder = marker(name)
-        if placeholder in html:
-            html = html.replace(placeholder, render(name))
-    if _PREFIX in html:
-        html = MARKER.sub(lambda match: render(match.group(1)), html)
+    # One pass: each marker found in turn (a plain search, faster than a pattern's), the
+    # page copied once around them.
+    at = html.find(_PREFIX)
+    if at < 0:
+        return SafeString(html)
+    parts: list[str] = []
+    done = 0
+    while at >= 0:
+        found = MARKER.match(html, at)
+        if found is None:
+            at = html.find(_PREFIX, at + len(_PREFIX))
+            continue
+        parts += (html[done:at], render(found.group(1)))
+        done = found.end()
+        at = html.find(_PREFIX, done)
+    parts.append(html[done:])
+    html = "".join(parts)
     return SafeString(html)  # a str here: no lazy argument for mark_safe to look for

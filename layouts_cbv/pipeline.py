@@ -51,7 +51,7 @@ from .markers import fill_queues, marker
 from .panel import Panel
 from .placeholders import for_serving
 from .queues import QueueCollector, declare_queues, get_collector
-from .rendering import PanelOutcome, PanelRenderer
+from .rendering import Outcomes, PanelOutcome, PanelRenderer
 from .report import BAKED, DEFERRED, HOLE, STREAMED, Account
 from .tracking import Watch
 
@@ -96,6 +96,9 @@ class Pipeline:
         self.strategy: PanelCacheBackend | None = None  # the page cache, when it applies
         self.layout: Layout | None = None
         self.panels: dict[str, Panel] = {}
+        self.with_page: dict[str, Panel] = {}  # rendered with the page: all but deferred
+        self.deferred: list[str] = []  # fetched by the browser
+        self.stream_flagged: list[str] = []  # declared stream=True
         self.page: pages.PagePlan | None = None
         self.lookup: PageCache | None = None
         self.looked_up = False
@@ -198,7 +201,17 @@ class Pipeline:
             return
         view = self.view
         self.layout = self.layout_class()(view)
-        self.panels = {name: panel for name, panel in view.get_panels().items() if panel}
+        # One pass: pages of many panels pay for each look at every panel.
+        for name, panel in view.get_panels().items():
+            if not panel:
+                continue
+            self.panels[name] = panel
+            if panel.defer:
+                self.deferred.append(name)
+            else:
+                self.with_page[name] = panel
+            if panel.stream:
+                self.stream_flagged.append(name)
         if self.strategy is not None:
             self.page = pages.PagePlan(view, self.strategy, self.panels)
 
@@ -236,14 +249,14 @@ class Pipeline:
                 self.hook_reads = hooks.reads.found
         page = self.page
         assert page is not None and self.layout is not None
-        self.look_up(self.rendered())
+        self.look_up(self.with_page)
         entry = page.found(self.lookup) if self.lookup is not None else None
         if entry is None:
             return None
         holes = {name: self.panels[name] for name in page.holes}
         pending = streaming.placeable(entry.html, self.not_ready(holes))
         ready = {name: panel for name, panel in holes.items() if name not in pending}
-        outcomes = self.render_panels(ready, context) if ready else {}
+        outcomes = self.render_panels(ready, context) if ready else Outcomes()
         request = self.request
         stored = for_serving(entry.html, request)
         response: HttpResponseBase
@@ -282,7 +295,7 @@ class Pipeline:
         panels: Mapping[str, Panel],
         context: Mapping[str, Any],
         on_outcome: Callable[[PanelOutcome], None] | None = None,
-    ) -> dict[str, PanelOutcome]:
+    ) -> Outcomes:
         """Render or serve ``panels`` from the lookup, each on its own clone."""
         assert self.layout is not None
         renderer = PanelRenderer(self.request, context, self.layout.error_template)
@@ -302,12 +315,8 @@ class Pipeline:
         request = self.request
         if request.method != "GET" or self.deferred_name is not None:
             return []
-        every = self.view.get_stream_panels()
-        names = [
-            name
-            for name, panel in panels.items()
-            if (every or panel.stream) and (among is None or name in among)
-        ]
+        streamed = panels if self.view.get_stream_panels() else self.stream_flagged
+        names = [name for name in streamed if name in panels and (among is None or name in among)]
         if not names or streaming.toolbar_shown(request):
             return []
         lookup, now = self.lookup, time.time()
@@ -321,10 +330,10 @@ class Pipeline:
         self,
         stored: str,
         stored_items: list[tuple[str, Any]],
-        holes: dict[str, PanelOutcome],
+        holes: Mapping[str, PanelOutcome],
         pending: list[str],
         context: Mapping[str, Any],
-        account: dict[str, PanelOutcome],
+        account: Outcomes,
     ) -> streaming.Stream:
         """Return the stream of a page whose ``pending`` panels are sent when ready.
 
@@ -364,7 +373,7 @@ class Pipeline:
     def finish(
         self,
         response: HttpResponseBase,
-        outcomes: Mapping[str, PanelOutcome],
+        outcomes: Outcomes,
         roles: Mapping[str, str],
         page: str | None = None,
     ) -> None:
@@ -373,8 +382,8 @@ class Pipeline:
         The account is made only when something asks for it: a listener of the baked
         panels' signal, ``Server-Timing``, or a reader of :func:`report.records`.
         """
-        headers.apply(response, outcomes.values())
-        slots = self.lookup.slots if self.lookup is not None else {}
+        headers.apply(response, outcomes.header_parts())
+        keys = self.lookup.keys if self.lookup is not None else {}
         panels = self.panels
 
         def accounts() -> list[Account]:
@@ -384,7 +393,7 @@ class Pipeline:
                     panel,
                     outcomes.get(name),
                     roles.get(name, ""),
-                    slots[name].key if name in slots else "",
+                    keys.get(name, ""),
                 )
                 for name, panel in panels.items()
                 if name in outcomes or name in roles
@@ -438,11 +447,10 @@ class Pipeline:
             return fill_queues(content, collector, layout.queues, request)
         context = self.layout_context(response.context_data or {})
         placeholders: dict[str, Any] = {
-            name: deferred.placeholder(self.view, name, panel.defer)
-            for name, panel in self.panels.items()
-            if panel.defer
+            name: deferred.placeholder(self.view, name, self.panels[name].defer)
+            for name in self.deferred
         }
-        rendered = self.rendered()
+        rendered = self.with_page
         self.look_up(rendered)
         page = self.page
         # With a page cache, what is baked into the stored page is rendered first.
@@ -517,7 +525,7 @@ class Pipeline:
         stored: str,
         pending: list[str],
         context: Mapping[str, Any],
-        outcomes: dict[str, PanelOutcome],
+        outcomes: Outcomes,
         holes: dict[str, PanelOutcome],
     ) -> tuple[list[str], dict[str, PanelOutcome]]:
         """Render now the ``pending`` panels that no chunk could put in place (see
@@ -556,12 +564,8 @@ class Pipeline:
 
     # Helpers ------------------------------------------------------------------------
 
-    def rendered(self) -> dict[str, Panel]:
-        """Return the panels rendered with the page: all but the deferred ones."""
-        return {name: panel for name, panel in self.panels.items() if not panel.defer}
-
     def deferred_roles(self) -> dict[str, str]:
-        return {name: DEFERRED for name, panel in self.panels.items() if panel.defer}
+        return dict.fromkeys(self.deferred, DEFERRED)
 
     def layout_context(self, context_data: Mapping[str, Any]) -> Mapping[str, Any]:
         """Return the layout template's context: the view's, then the layout contexts."""

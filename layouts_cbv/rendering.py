@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +23,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import signals
 from .cache import flight, refresh
-from .cache.entry import Entry
+from .cache.entry import COST_US, FRESH_UNTIL, GENERATION, HEADERS, HTML, QUEUE_ITEMS, Stored
 from .cache.store import (
-    EARLY,
+    HIT,
     MISS,
-    STALE,
     UNCACHED,
+    WAITED,
     PageCache,
     Slot,
     write_one,
@@ -51,6 +51,8 @@ PUBLISH_EVERY = 0.05
 
 
 NO_HEADERS = PanelHeaders()
+EMPTY = mark_safe("")
+NOTHING: frozenset[str] = frozenset()  # one object: each frozenset() is a new one for the GC
 
 
 @dataclass(slots=True)
@@ -108,11 +110,122 @@ class _Job:
         if self._clone is None:
             self._clone, self._reads = clone_for_panel(self.request, self.layout_context)
 
-    def depends_on(self, outcome: PanelOutcome) -> frozenset[str]:
+    def depends_on(self, reads: frozenset[str]) -> frozenset[str]:
+        """Return what this panel's part of the page depends on, its render having read
+        ``reads``."""
         declared = variation_of(self.panel.cache).depends_on
-        if not self.condition_reads and not outcome.reads:
-            return declared  # a hit, or a render that read nothing: the usual case
-        return declared | self.condition_reads | outcome.reads
+        if not self.condition_reads and not reads:
+            return declared  # a render that read nothing: the usual case
+        return declared | self.condition_reads | reads
+
+
+class Outcomes(Mapping[str, PanelOutcome]):
+    """The outcome of every panel of a page, in declaration order.
+
+    A panel served from its cache entry is kept as its state and HTML beside what the
+    lookup found; its :class:`PanelOutcome` is made only when something asks for it.
+    A warm page's assembly and headers read :meth:`shown` and :meth:`header_parts`
+    instead, so serving a page of many cached panels builds no object per panel.
+    """
+
+    def __init__(self, page_cache: PageCache | None = None, request: HttpRequest | None = None):
+        self._page_cache = page_cache
+        self._request = request
+        self._order: dict[str, None] = {}
+        self._made: dict[str, PanelOutcome] = {}
+        self._served: dict[str, str] = {}  # name -> state (hit, early, stale)
+        self._html: dict[str, SafeString] = {}  # of the served panels
+
+    def serve(self, name: str, state: str, html: SafeString) -> None:
+        """Note that panel ``name`` is served from the lookup's entry, as ``html``."""
+        self._order[name] = None
+        self._served[name] = state
+        self._html[name] = html
+
+    def add(self, outcome: PanelOutcome) -> None:
+        self._order[outcome.name] = None
+        self._made[outcome.name] = outcome
+        self._served.pop(outcome.name, None)
+
+    def update(self, other: Mapping[str, PanelOutcome]) -> None:  # type: ignore[override]
+        for outcome in other.values():
+            self.add(outcome)
+
+    def ordered(self, names: Iterable[str]) -> None:
+        """Put the panels in the order of ``names``."""
+        self._order = {name: None for name in names if name in self._order}
+
+    def __getitem__(self, name: str) -> PanelOutcome:
+        outcome = self._made.get(name)
+        if outcome is not None:
+            return outcome
+        state = self._served.get(name)
+        if state is None:
+            raise KeyError(name)
+        assert self._page_cache is not None
+        outcome = self._made[name] = served_outcome(name, state, self._html[name], self._page_cache)
+        return outcome
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._order
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def shown(self) -> Iterator[tuple[str, SafeString, Sequence[tuple[str, Any]]]]:
+        """Yield the name, HTML and queue items of every panel on the page, in order."""
+        served, made, page_cache = self._served, self._made, self._page_cache
+        for name in self._order:
+            if name in served:
+                entry = page_cache.entry(name)  # type: ignore[union-attr]
+                yield name, self._html[name], entry[QUEUE_ITEMS]  # type: ignore[index]
+            else:
+                outcome = made[name]
+                if not outcome.skipped:
+                    yield name, outcome.html, outcome.queue_items
+
+    def header_parts(self) -> Iterator[tuple[frozenset[str], PanelHeaders, bool]]:
+        """Yield what each panel's part of the response depends on, its headers, and
+        whether it came from the cache (its cookies are not applied then)."""
+        page_cache = self._page_cache
+        for name in self._served:
+            assert page_cache is not None
+            headers = page_cache.entry(name)[HEADERS]  # type: ignore[index]
+            yield (
+                page_cache.planned[name].depends_on,
+                PanelHeaders(*headers) if headers else NO_HEADERS,
+                True,
+            )
+        for outcome in self._made.values():
+            yield outcome.depends_on, outcome.headers, outcome.from_cache
+
+
+def served_outcome(name: str, state: str, html: SafeString, page_cache: PageCache) -> PanelOutcome:
+    """Return the outcome of panel ``name``, served as ``html`` from the lookup's entry."""
+    entry = page_cache.entry(name)
+    assert entry is not None
+    headers = entry[HEADERS]
+    # Positional: matching keyword arguments to fifteen fields takes twice as long.
+    return PanelOutcome(
+        name,
+        html,
+        entry[QUEUE_ITEMS],
+        False,  # failed
+        False,  # skipped
+        state,
+        entry[COST_US] / 1e6,
+        PanelHeaders(*headers) if headers else NO_HEADERS,
+        NOTHING,  # reads: none, it was not rendered here
+        False,  # stored
+        entry[GENERATION],
+        entry,  # raw
+        entry[FRESH_UNTIL],
+        page_cache.keys[name],
+        page_cache.planned[name].depends_on,
+    )
 
 
 class PanelRenderer:
@@ -130,56 +243,79 @@ class PanelRenderer:
         panels: Mapping[str, Panel],
         page_cache: PageCache | None,
         on_outcome: Callable[[PanelOutcome], None] | None = None,
-    ) -> dict[str, PanelOutcome]:
+    ) -> Outcomes:
         """Return the outcome of every panel, in declaration order (``skipped`` when its
         condition is false).
 
         ``page_cache`` is the lookup the pipeline made for the page (None: caching off).
         ``on_outcome`` is called with each panel's outcome as soon as it is known (a
         streamed page sends each then).
+
+        A panel served from its entry costs one pass of the loop below and one outcome;
+        clones, locks and the machinery of :mod:`.cache.flight` are for the rest.
         """
-        all_jobs = self._jobs(panels)
-        shown = [self._condition_holds(job) for job in all_jobs]
-        jobs = [job for job, show in zip(all_jobs, shown, strict=True) if show]
-        skipped = [job for job, show in zip(all_jobs, shown, strict=True) if not show]
-        told: set[str] = set()
+        outcomes = Outcomes(page_cache, self.request)
+        jobs: list[_Job] = []  # to render, or to refresh after serving
+        to_refresh: list[_Job] = []
+        now = time.time()
+        request = self.request
+        hit_signal = signals.panel_cache_hit.receivers
+        for name, panel in panels.items():
+            if panel is None:
+                continue
+            job = None
+            if panel.condition is not None:
+                job = _Job(name, panel, request, self.layout_context)
+                if not self._condition_holds(job):
+                    # Not on the page; what its condition read still varies the page.
+                    outcome = PanelOutcome(name, EMPTY, skipped=True)
+                    self._settle(job, outcome, page_cache)
+                    outcomes.add(outcome)
+                    continue
+            if page_cache is not None:
+                state, entry = page_cache.state(name, now)
+                if entry is not None:
+                    if hit_signal:
+                        self._hit_signal(name, panel, state, page_cache)
+                    # A plain str from the cache: SafeString() marks it without
+                    # mark_safe's look for lazy arguments.
+                    html = SafeString(for_serving(entry[HTML], request))
+                    if job is None:
+                        outcomes.serve(name, state, html)
+                    else:  # its condition's reads are part of what it depends on
+                        outcome = served_outcome(name, state, html, page_cache)
+                        outcome.depends_on = job.depends_on(NOTHING)
+                        outcomes.add(outcome)
+                    if state == HIT:
+                        continue
+                    to_refresh.append(job or _Job(name, panel, request, self.layout_context))
+                    continue
+            jobs.append(job or _Job(name, panel, request, self.layout_context))
+        if jobs or to_refresh:
+            rendered: dict[str, PanelOutcome] = {}
 
-        def tell(outcome: PanelOutcome) -> None:
-            if on_outcome is not None:
-                told.add(outcome.name)
-                on_outcome(outcome)
+            def done(job: _Job, outcome: PanelOutcome) -> None:
+                self._settle(job, outcome, page_cache)
+                rendered[job.name] = outcome
+                if on_outcome is not None:
+                    on_outcome(outcome)
 
-        if page_cache is None:
-            outcomes = self._render(jobs, lambda job, outcome: tell(outcome))
+            if page_cache is None:
+                self._render(jobs, done)
+            else:
+                outcomes.update(self._render_cached(jobs, to_refresh, page_cache, done))
+            outcomes.update(rendered)
+            outcomes.ordered(panels)
         else:
-            outcomes = self._render_cached(jobs, page_cache, tell)
-        # A skipped panel still tells what its condition read: the page varies on it.
-        outcomes.update(
-            (job.name, PanelOutcome(job.name, mark_safe(""), skipped=True)) for job in skipped
-        )
-        for job in all_jobs:
-            outcome = outcomes[job.name]
-            outcome.depends_on = job.depends_on(outcome)
-            slot = page_cache.slots.get(job.name) if page_cache is not None else None
-            if slot is not None:
-                outcome.key, outcome.generation = slot.key, slot.generation
-                outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
-            elif outcome.state == MISS:
-                outcome.state = UNCACHED  # rendered, with no cache to miss
-            if on_outcome is not None and job.name not in told:
-                tell(outcome)  # served from the cache, waited for, or not shown
-        return {job.name: outcomes[job.name] for job in all_jobs}
-
-    def _jobs(self, panels: Mapping[str, Panel]) -> list[_Job]:
-        return [
-            _Job(name, panel, self.request, self.layout_context)
-            for name, panel in panels.items()
-            if panel is not None
-        ]
+            rendered = {}
+        if on_outcome is not None:
+            for name in outcomes:
+                if name not in rendered:
+                    on_outcome(outcomes[name])  # served from the cache, waited for, or not shown
+        return outcomes
 
     def _condition_holds(self, job: _Job) -> bool:
-        if job.panel.condition is None:
-            return True
+        assert job.panel.condition is not None
         try:
             return bool(job.panel.condition(job.clone))
         except Exception as exc:
@@ -191,23 +327,28 @@ class PanelRenderer:
             job.condition_reads = frozenset(job.reads.found)
             job.reads.found.clear()
 
+    def _settle(self, job: _Job, outcome: PanelOutcome, page_cache: PageCache | None) -> None:
+        """Give a rendered panel's outcome what the page and its report need of it."""
+        outcome.depends_on = job.depends_on(outcome.reads)
+        slot = page_cache.slots.get(job.name) if page_cache is not None else None
+        if slot is None:
+            outcome.state = UNCACHED  # rendered, with no cache to miss
+            return
+        outcome.key, outcome.generation = slot.key, slot.generation
+        outcome.raw, outcome.fresh_until = slot.raw, slot.fresh_until
+
     def _render_cached(
-        self, jobs: list[_Job], page_cache: PageCache, tell: Callable[[PanelOutcome], None]
+        self,
+        missing: list[_Job],
+        to_refresh: list[_Job],
+        page_cache: PageCache,
+        done: Callable[[_Job, PanelOutcome], None],
     ) -> dict[str, PanelOutcome]:
-        now = time.time()
-        outcomes: dict[str, PanelOutcome] = {}
-        to_refresh: list[_Job] = []
-        for job in jobs:
-            state, entry = page_cache.state(job.name, now)
-            if entry is not None:
-                outcomes[job.name] = self._from_entry(job, entry, state, page_cache)
-                if state in (EARLY, STALE):
-                    to_refresh.append(job)
-        missing = [job for job in jobs if job.name not in outcomes]
-        if not missing and not to_refresh:
-            return outcomes  # every panel served from its entry: nothing to lock or write
+        """Render the ``missing`` panels (one request in the cluster each, see
+        :mod:`.cache.flight`) and start refreshing ``to_refresh``; return the outcomes of
+        the panels that others rendered meanwhile."""
         for job in missing:
-            if job.name in page_cache.slots:
+            if job.name in page_cache.slots and signals.panel_cache_miss.receivers:
                 key = page_cache.slots[job.name].key
                 signals.panel_cache_miss.send(
                     Panel, name=job.name, panel=job.panel, request=self.request, key=key
@@ -215,13 +356,16 @@ class PanelRenderer:
         claims = page_cache.claim(
             [job.name for job in missing + to_refresh if job.name in page_cache.slots]
         )
+        outcomes: dict[str, PanelOutcome] = {}
+
+        def arrived(jobs: Mapping[str, _Job], entries: Mapping[str, Stored]) -> None:
+            # Each entry is the one its slot now holds.
+            for name in entries:
+                outcomes[name] = self._waited_for(jobs[name], page_cache)
+
         held = {job.name: job for job in missing if claims.get(job.name) == flight.HELD}
         if held:
-            arrived = flight.recheck(page_cache, list(held))
-            outcomes.update(
-                (name, self._from_entry(held[name], entry, "waited", page_cache))
-                for name, entry in arrived.items()
-            )
+            arrived(held, flight.recheck(page_cache, list(held)))
         # Render what this request holds, publishing each panel as it is done, and only
         # then wait for what others hold: they may be waiting for these.
         mine = [
@@ -229,37 +373,30 @@ class PanelRenderer:
             for job in missing
             if claims.get(job.name) != flight.TAKEN and job.name not in outcomes
         ]
-        outcomes.update(self._render_and_publish(mine, page_cache, tell))
+        self._render_and_publish(mine, page_cache, done)
         others = {job.name: job for job in missing if claims.get(job.name) == flight.TAKEN}
         if others:
 
             def render_myself(names: list[str]) -> None:
-                taken = [others[name] for name in names]
-                outcomes.update(self._render_and_publish(taken, page_cache, tell))
+                self._render_and_publish([others[name] for name in names], page_cache, done)
 
-            found = flight.wait(page_cache, list(others), render_myself)
-            outcomes.update(
-                (name, self._from_entry(others[name], entry, "waited", page_cache))
-                for name, entry in found.items()
-            )
+            arrived(others, flight.wait(page_cache, list(others), render_myself))
         refreshing = [job.name for job in to_refresh if claims[job.name] == flight.HELD]
-        done = flight.refreshed(page_cache, refreshing) if refreshing else set()
+        refreshed = flight.refreshed(page_cache, refreshing) if refreshing else set()
         for job in to_refresh:
-            if job.name in refreshing and job.name not in done:
+            if job.name in refreshing and job.name not in refreshed:
                 self._refresh_later(job, page_cache.hand_over(job.name))
         return outcomes
 
     def _render_and_publish(
-        self, jobs: list[_Job], page_cache: PageCache, tell: Callable[[PanelOutcome], None]
-    ) -> dict[str, PanelOutcome]:
-        outcomes: dict[str, PanelOutcome] = {}
+        self, jobs: list[_Job], page_cache: PageCache, done: Callable[[_Job, PanelOutcome], None]
+    ) -> None:
         unpublished: list[str] = []
         since = time.monotonic()
 
-        def done(job: _Job, outcome: PanelOutcome) -> None:
+        def rendered(job: _Job, outcome: PanelOutcome) -> None:
             nonlocal since
-            outcomes[job.name] = outcome
-            self._store(page_cache, [job], outcomes)
+            outcome = self._store(page_cache, job, outcome)
             unpublished.append(job.name)
             # Fast panels go out together (one write per alias and timeout); once
             # rendering takes a while, each goes out when done, so waiters see progress.
@@ -267,54 +404,48 @@ class PanelRenderer:
                 page_cache.publish(unpublished)
                 unpublished.clear()
                 since = time.monotonic()
-            tell(outcomes[job.name])
+            done(job, outcome)
 
-        self._render(jobs, done)
+        self._render(jobs, rendered)
         page_cache.publish(unpublished)
-        return outcomes
 
-    def _from_entry(
-        self, job: _Job, entry: Entry, state: str, page_cache: PageCache
-    ) -> PanelOutcome:
-        if signals.panel_cache_hit.receivers:
-            signals.panel_cache_hit.send(
-                Panel,
-                name=job.name,
-                panel=job.panel,
-                request=self.request,
-                key=page_cache.slots[job.name].key,
-                state=state,
-            )
-        headers = (
-            PanelHeaders(entry.vary, entry.cache_control)
-            if entry.vary or entry.cache_control
-            else NO_HEADERS
-        )
-        return PanelOutcome(
-            job.name,
-            # The entry's HTML is a plain str: SafeString() marks it without mark_safe's
-            # look for lazy arguments, once per panel of every page.
-            SafeString(for_serving(entry.html, self.request)),
-            entry.queue_items,
+    def _hit_signal(self, name: str, panel: Panel, state: str, page_cache: PageCache) -> None:
+        signals.panel_cache_hit.send(
+            Panel,
+            name=name,
+            panel=panel,
+            request=self.request,
+            key=page_cache.keys[name],
             state=state,
-            cost=entry.cost,
-            headers=headers,
         )
 
-    def _store(self, page_cache: PageCache, jobs: list[_Job], outcomes: dict[str, PanelOutcome]):
-        for job in jobs:
-            outcome = outcomes[job.name]
-            if job.name not in page_cache.slots or outcome.failed:
-                continue
-            try:
-                if not storable(job.name, job.panel, outcome.reads, outcome.headers):
-                    continue
-            except UnsafeVary as exc:
-                outcomes[job.name] = self._failed(job, exc)
-                continue
-            html = for_storage(outcome.html, self.request)
-            page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
-            outcome.stored = True
+    def _waited_for(self, job: _Job, page_cache: PageCache) -> PanelOutcome:
+        """Return the outcome of a panel another request rendered while this one waited
+        (its entry is in the panel's slot)."""
+        if signals.panel_cache_hit.receivers:
+            self._hit_signal(job.name, job.panel, WAITED, page_cache)
+        slot = page_cache.slots[job.name]
+        entry = slot.entry
+        assert entry is not None
+        html = SafeString(for_serving(entry[HTML], self.request))
+        outcome = served_outcome(job.name, WAITED, html, page_cache)
+        outcome.depends_on = job.depends_on(NOTHING)
+        return outcome
+
+    def _store(self, page_cache: PageCache, job: _Job, outcome: PanelOutcome) -> PanelOutcome:
+        """Pack a rendered panel for the cache, when it may go there; return its outcome
+        (a failure's, when it may never be stored)."""
+        if job.name not in page_cache.slots or outcome.failed:
+            return outcome
+        try:
+            if not storable(job.name, job.panel, outcome.reads, outcome.headers):
+                return outcome
+        except UnsafeVary as exc:
+            return self._failed(job, exc)
+        html = for_storage(outcome.html, self.request)
+        page_cache.store(job.name, html, outcome.queue_items, outcome.cost, outcome.headers)
+        outcome.stored = True
+        return outcome
 
     def _refresh_later(self, job: _Job, slot: Slot) -> None:
         # A clone of its own: the page's clone may still be read while the thread runs.

@@ -16,9 +16,10 @@ def _clear_caches():
 @pytest.fixture(autouse=True)
 def _isolate_declarations():
     # Views made inside a test declare cached panels; forget them after the test.
-    from layouts_cbv.cache import invalidation
+    from layouts_cbv.cache import invalidation, plans
 
     aliases = {name: set(found) for name, found in invalidation._aliases.items()}
     yield
     invalidation._aliases.clear()
     invalidation._aliases.update(aliases)
+    plans.forget()  # they declared what was just forgotten

@@ -74,6 +74,7 @@ KEYS = "layouts_cbv/cache/keys.py"
 BACKENDS = "layouts_cbv/cache/backends.py"
 CSRF = "layouts_cbv/csrf.py"
 STORE = "layouts_cbv/cache/store.py"
+PLANS = "layouts_cbv/cache/plans.py"
 NONCES = "layouts_cbv/nonces.py"
 PLACEHOLDERS = "layouts_cbv/placeholders.py"
 TRACKING = "layouts_cbv/tracking.py"
@@ -296,7 +297,7 @@ MODULES: dict[str, Module] = {
                 "return GENERATION_PREFIX + panel_name",
                 "generation key of an unsafe name not hashed",
             ),
-            ("return secrets.token_hex(8)", 'return "0"', "every generation is the same"),
+            ("return secrets.token_urlsafe(6)", 'return "0"', "every generation is the same"),
         ),
     ),
     "layouts_cbv.cache.backends": Module(
@@ -514,123 +515,135 @@ MODULES: dict[str, Module] = {
             "tests/cache/test_stampede.py",
             "tests/test_pins_csrf.py",
         ),
-        mutants(
-            STORE,
-            (
-                "        if slot.generation is None:\n            # First use",
-                "        if True:\n            # First use",
-                "every store starts a new generation",
+        [
+            *mutants(
+                PLANS,
+                (
+                    "        declare(name, panel, alias)  # type: ignore[arg-type]\n",
+                    "",
+                    "panels are not declared when looked up",
+                ),
             ),
-            (
-                "                writes[(slot.alias, None)][generation_key(slot.name)] = slot.generation\n",
-                "",
-                "a new generation is never written",
+            *mutants(
+                BACKENDS,
+                (
+                    "        return panel_key(panel_name)\n",
+                    '        return "layouts:panel:same"\n',
+                    "every sitewide panel shares one fixed key",
+                ),
             ),
-            (
-                "            flight.release(alias, group, written)",
-                "            pass",
-                "locks never released after a page",
+            *mutants(
+                STORE,
+                (
+                    "        if slot.generation is None:\n            # First use",
+                    "        if True:\n            # First use",
+                    "every store starts a new generation",
+                ),
+                (
+                    "                writes[(slot.alias, None)][generation_key(slot.name)] = slot.generation\n",
+                    "",
+                    "a new generation is never written",
+                ),
+                (
+                    "            flight.release(alias, group, written)",
+                    "            pass",
+                    "locks never released after a page",
+                ),
+                (
+                    "        if now < fresh_until + entry[STALE_FOR]:\n            return STALE, entry",
+                    "        if now < fresh_until + entry[STALE_FOR]:\n            return MISS, None",
+                    "stale entries never served",
+                ),
+                (
+                    "if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):",
+                    "if _refresh_early(entry, now):",
+                    "early refresh without early_refresh",
+                ),
+                (
+                    "if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):",
+                    "if False:",
+                    "early refresh never",
+                ),
+                (
+                    "return now - cost * math.log(1.0 - random.random()) >= entry[FRESH_UNTIL]",
+                    "return now - cost * math.log(1.0 - random.random()) < entry[FRESH_UNTIL]",
+                    "early refresh comparison flipped",
+                ),
+                (
+                    "math.log(1.0 - random.random())",
+                    "math.log(random.random())",
+                    "1-U instead of U",
+                    "1 - random() and random() have the same distribution on [0, 1)",
+                ),
+                (
+                    "    if strategy.timeout == 0:\n        return None\n",
+                    "",
+                    "timeout 0 still stores",
+                ),
+                (
+                    "        strategy.stale_ttl,\n        round(cost * 1e6),",
+                    "        0,\n        round(cost * 1e6),",
+                    "entries are never servable past their timeout",
+                ),
+                (
+                    "return data, None if lifetime is None else lifetime + strategy.stale_ttl, fresh_until",
+                    "return data, None if lifetime is None else lifetime, fresh_until",
+                    "the cache drops entries at their timeout, stale_ttl ignored",
+                ),
+                (
+                    "return strategy.timeout * (1 - random.random() * strategy.jitter)",
+                    "return strategy.timeout * (1 + random.random() * strategy.jitter)",
+                    "jitter lengthens the timeout",
+                ),
+                (
+                    "return strategy.timeout * (1 - random.random() * strategy.jitter)",
+                    "return strategy.timeout",
+                    "jitter ignored",
+                ),
+                (
+                    "    if not strategy.jitter:\n        return strategy.timeout\n",
+                    "",
+                    "no short-cut without jitter",
+                    "timeout * (1 - r * 0.0) == timeout: only the int becomes a float",
+                ),
+                (
+                    "if generation is None or raw[GENERATION] != generation:",
+                    "if raw[GENERATION] != generation:",
+                    "no short-cut for a missing generation",
+                    "an entry's generation is a str, never None, so it differs from a missing one anyway",
+                ),
+                (
+                    "if generation is None or raw[GENERATION] != generation:",
+                    "if generation is None:",
+                    "entries of an old generation served",
+                ),
+                (
+                    "return copies.get_many(alias, keys, key_version())",
+                    "return copies.get_many(alias, keys, None)",
+                    "reads ignore KEY_VERSION",
+                ),
+                (
+                    "stored_for = None if timeout is None else max(1, round(timeout))",
+                    "stored_for = None if timeout is None else round(timeout)",
+                    "sub-second lifetimes stored for 0 s",
+                ),
+                (
+                    "stored_for = None if timeout is None else max(1, round(timeout))",
+                    "stored_for = 300 if timeout is None else max(1, round(timeout))",
+                    "timeout None expires",
+                ),
+                (
+                    "        if not identity.check(self.request, records, aliases):\n            self._rekey()",
+                    "        if not identity.check(self.request, records, aliases):\n            pass",
+                    "a refuted claim keeps its keys",
+                ),
+                (
+                    "slot.raw, slot.generation = self.found.get(name), self.generations.get(name)",
+                    "slot.raw, slot.generation = None, self.generations.get(name)",
+                    "the raw entry is forgotten",
+                ),
             ),
-            (
-                "        if not entry.is_fresh(now):\n            return STALE, entry",
-                "        if not entry.is_fresh(now):\n            return MISS, None",
-                "stale entries never served",
-            ),
-            (
-                "if slot.strategy.early_refresh and _refresh_early(entry, now):",
-                "if _refresh_early(entry, now):",
-                "early refresh without early_refresh",
-            ),
-            (
-                "if slot.strategy.early_refresh and _refresh_early(entry, now):",
-                "if False:",
-                "early refresh never",
-            ),
-            (
-                "return now - entry.cost * math.log(1.0 - random.random()) >= entry.fresh_until",
-                "return now - entry.cost * math.log(1.0 - random.random()) < entry.fresh_until",
-                "early refresh comparison flipped",
-            ),
-            (
-                "math.log(1.0 - random.random())",
-                "math.log(random.random())",
-                "1-U instead of U",
-                "1 - random() and random() have the same distribution on [0, 1)",
-            ),
-            ("    if strategy.timeout == 0:\n        return None\n", "", "timeout 0 still stores"),
-            (
-                "fresh_until + strategy.stale_ttl,",
-                "fresh_until,",
-                "entries are never servable past their timeout",
-            ),
-            (
-                "return data, None if lifetime is None else lifetime + strategy.stale_ttl, fresh_until",
-                "return data, None if lifetime is None else lifetime, fresh_until",
-                "the cache drops entries at their timeout, stale_ttl ignored",
-            ),
-            (
-                "return strategy.timeout * (1 - random.random() * strategy.jitter)",
-                "return strategy.timeout * (1 + random.random() * strategy.jitter)",
-                "jitter lengthens the timeout",
-            ),
-            (
-                "return strategy.timeout * (1 - random.random() * strategy.jitter)",
-                "return strategy.timeout",
-                "jitter ignored",
-            ),
-            (
-                "    if not strategy.jitter:\n        return strategy.timeout\n",
-                "",
-                "no short-cut without jitter",
-                "timeout * (1 - r * 0.0) == timeout: only the int becomes a float",
-            ),
-            (
-                "if slot.generation is None or entry.generation != slot.generation:",
-                "if entry.generation != slot.generation:",
-                "no short-cut for a missing generation",
-                "an entry's generation is a str, never None, so it differs from a missing one anyway",
-            ),
-            (
-                "if slot.generation is None or entry.generation != slot.generation:",
-                "if slot.generation is None:",
-                "entries of an old generation served",
-            ),
-            (
-                "return guard.get_many(alias, keys, key_version())",
-                "return guard.get_many(alias, keys, None)",
-                "reads ignore KEY_VERSION",
-            ),
-            (
-                "stored_for = None if timeout is None else max(1, round(timeout))",
-                "stored_for = None if timeout is None else round(timeout)",
-                "sub-second lifetimes stored for 0 s",
-            ),
-            (
-                "stored_for = None if timeout is None else max(1, round(timeout))",
-                "stored_for = 300 if timeout is None else max(1, round(timeout))",
-                "timeout None expires",
-            ),
-            (
-                'return "" if raw is None else hashlib.blake2b(raw, digest_size=8).hexdigest()',
-                'return "" if raw is None else "same"',
-                "every entry has the same fingerprint",
-            ),
-            (
-                "        if not identity.check(self.request, records, aliases):\n            self._rekey()",
-                "        if not identity.check(self.request, records, aliases):\n            pass",
-                "a refuted claim keeps its keys",
-            ),
-            (
-                "                declare(name, panel)\n",
-                "",
-                "panels are not declared when looked up",
-            ),
-            (
-                "self.raw, self.generation, self._entry = raw, generation, _UNREAD",
-                "self.raw, self.generation, self._entry = None, generation, _UNREAD",
-                "the raw entry is forgotten",
-            ),
-        ),
+        ],
     ),
     "layouts_cbv.nonces": Module(
         PLACEHOLDER_TESTS,
@@ -1331,13 +1344,13 @@ MODULES: dict[str, Module] = {
                 "what the hooks read is not merged into the page's reads",
             ),
             (
-                "        finally:\n            hooks.end()",
-                "        finally:\n            pass",
+                "            if hooks is not None:\n                hooks.end()",
+                "            if hooks is not None:\n                pass",
                 "the hooks' watch never ends",
             ),
             (
-                "        outcomes = self.render_panels({name: self.panels[name] for name in page.holes}, context)",
-                "        outcomes = self.render_panels({}, context)",
+                "        outcomes = self.render_panels(ready, context) if ready else Outcomes()",
+                "        outcomes = Outcomes()",
                 "holes not filled on a hit",
             ),
             (
@@ -1346,8 +1359,8 @@ MODULES: dict[str, Module] = {
                 "the stored Vary lost on a hit",
             ),
             (
-                "response, html, entry.created, entry.fresh_until, self.depends_on(outcomes)",
-                "response, html, entry.created, entry.fresh_until, self.depends_on({})",
+                "            entry.fresh_until,\n            self.depends_on(outcomes),",
+                "            entry.fresh_until,\n            self.depends_on({}),",
                 "on a hit the holes do not count in the page's headers",
             ),
             (
@@ -1381,8 +1394,8 @@ MODULES: dict[str, Module] = {
                 "holes see the view's context on a miss only",
             ),
             (
-                "return {name: panel for name, panel in self.panels.items() if not panel.defer}",
-                "return dict(self.panels)",
+                "            if panel.defer:\n                self.deferred.append(name)\n            else:\n                self.with_page[name] = panel",
+                "            if panel.defer:\n                self.deferred.append(name)\n            self.with_page[name] = panel",
                 "deferred panels rendered into the page",
             ),
         ),
@@ -1461,18 +1474,13 @@ MODULES: dict[str, Module] = {
             *mutants(
                 VIEWS,
                 (
-                    "        and issubclass(view_class, LayoutMixin)\n",
-                    "",
-                    "a view without LayoutMixin is called",
-                ),
-                (
-                    "        and view_path(view_class) == reference.view\n",
-                    "",
+                    "page_view_path(match.func) == reference.view and reference.matches(",
+                    "reference.matches(",
                     "the view the reference names is not checked",
                 ),
                 (
-                    "        and reference.matches(match.args, match.kwargs)\n",
-                    "",
+                    "== reference.view and reference.matches(match.args, match.kwargs)",
+                    "== reference.view",
                     "the URL arguments the reference names are not checked",
                 ),
                 (
@@ -1597,12 +1605,12 @@ MODULES: dict[str, Module] = {
                     "header parts do not add their header to Vary",
                 ),
                 (
-                    "        vary.extend(vary_for(outcome.depends_on))\n",
+                    "    vary[:0] = [name for names in depends_on for name in vary_for(names)]\n",
                     "",
                     "what panels depend on is not in Vary",
                 ),
                 (
-                    "        vary.extend(outcome.headers.vary)\n",
+                    "        vary.extend(headers.vary)\n",
                     "",
                     "panels' own Vary headers are not merged",
                 ),
@@ -1617,16 +1625,16 @@ MODULES: dict[str, Module] = {
                     "a no-store panel does not make the page no-store",
                 ),
                 (
-                    "if outcome.headers.cookies and not outcome.from_cache:",
+                    "if headers.cookies and not from_cache:",
                     "if False:",
                     "cookies of freshly rendered panels are dropped",
                 ),
                 (
-                    "if outcome.headers.cookies and not outcome.from_cache:",
-                    "if outcome.headers.cookies:",
+                    "if headers.cookies and not from_cache:",
+                    "if headers.cookies:",
                     "cookies applied from cached panels too",
-                    "entries never keep cookies: an outcome served from the cache "
-                    "(_from_entry) has headers.cookies None",
+                    "entries never keep cookies: a panel served from the cache has "
+                    "headers.cookies None",
                 ),
                 (
                     "    if not names:\n        return  # patch_vary_headers",

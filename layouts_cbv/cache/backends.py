@@ -122,6 +122,14 @@ class PanelCacheBackend:
         """
         return panel_key(panel_name, with_language(self.get_vary(request)))
 
+    def fixed_key(self, panel_name: str) -> str | None:
+        """Return the key of ``panel_name`` when no request changes it, else None.
+
+        Asked once per set of panels: a fixed key is not made again on every request.
+        Only a strategy whose :meth:`get_vary` ignores the request may give one.
+        """
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} timeout={self.timeout!r} backend={self.backend!r}>"
 
@@ -173,6 +181,11 @@ class SitewideCache(PanelCacheBackend):
     @cached_property
     def _keys(self) -> dict[tuple[str, str | None], str]:
         return {}
+
+    def fixed_key(self, panel_name: str) -> str | None:
+        if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():
+            return None  # a subclass's own vary, or the language: made per request
+        return panel_key(panel_name)
 
 
 class PerUserCache(PanelCacheBackend):

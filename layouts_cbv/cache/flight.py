@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 from .. import conf
 from . import copies, guard
 from .aliases import key_version
+from .entry import FRESH_UNTIL, Stored, stale_until
 from .keys import generation_key, late_key, lock_key
 
 if TYPE_CHECKING:
-    from .entry import Entry
     from .store import PageCache, Slot
 
 
@@ -102,7 +102,7 @@ def drop(alias: str, slots: list[Slot]) -> None:
 class Sighting:
     """What one poll saw of a panel another request renders."""
 
-    entry: Entry | None
+    entry: Stored | None  # when it may be served
     lock: Any
     late: Any
 
@@ -118,14 +118,16 @@ def poll(page_cache: PageCache, slots: list[Slot]) -> dict[str, Sighting]:
         found = copies.get_many(alias, keys, version)
         for slot in group:
             slot.found(found.get(slot.key), found.get(generation_key(slot.name)))
-            entry = slot.entry if slot.entry is not None and slot.entry.is_servable(now) else None
+            entry = slot.entry
+            if entry is not None and now >= stale_until(entry):
+                entry = None
             sightings[slot.name] = Sighting(
                 entry, found.get(lock_key(slot.key)), found.get(late_key(slot.key))
             )
     return sightings
 
 
-def recheck(page_cache: PageCache, names: list[str]) -> dict[str, Entry]:
+def recheck(page_cache: PageCache, names: list[str]) -> dict[str, Stored]:
     """Return the entries of panels just locked that were published since the lookup.
 
     Another request may publish and release a panel between this request's lookup and
@@ -136,7 +138,7 @@ def recheck(page_cache: PageCache, names: list[str]) -> dict[str, Entry]:
     found = {name: s.entry for name, s in poll(page_cache, slots).items() if s.entry is not None}
     for alias, group in by_alias(slot for slot in slots if slot.name in found).items():
         drop(alias, group)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def refreshed(page_cache: PageCache, names: list[str]) -> set[str]:
@@ -151,7 +153,7 @@ def refreshed(page_cache: PageCache, names: list[str]) -> set[str]:
     done = [
         page_cache.slots[name]
         for name, sighting in poll(page_cache, slots).items()
-        if sighting.entry is not None and sighting.entry.fresh_until != seen[name]
+        if sighting.entry is not None and sighting.entry[FRESH_UNTIL] != seen[name]
     ]
     for alias, group in by_alias(done).items():
         drop(alias, group)
@@ -160,12 +162,12 @@ def refreshed(page_cache: PageCache, names: list[str]) -> set[str]:
 
 def wait(
     page_cache: PageCache, names: list[str], render: Callable[[list[str]], None]
-) -> dict[str, Entry]:
+) -> dict[str, Stored]:
     """Wait for the panels ``names`` that others hold; return the entries that arrived.
 
     ``render(names)`` renders (and publishes) panels this request takes on itself.
     """
-    found: dict[str, Entry] = {}
+    found: dict[str, Stored] = {}
     pending = set(names)
     budget, cap = float(conf.get("LOCK_WAIT")), float(conf.get("LOCK_TIMEOUT"))
     started = progress = time.monotonic()

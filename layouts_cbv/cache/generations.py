@@ -36,7 +36,7 @@ def known(alias: str, names: Iterable[str]) -> tuple[Any, dict[str, str | None]]
     which this process must read rather than remember the absence of.
     """
     found = _known.get((alias, key_version()))
-    if found is None or any(found[1].get(name) is None for name in names):
+    if found is None or None in map(found[1].get, names):
         return None
     return found
 

@@ -64,7 +64,8 @@ def generation_key(panel_name: str) -> str:
 
 
 def new_generation() -> str:
-    return secrets.token_hex(8)
+    # 48 random bits in 8 characters: stored in every entry, so kept short.
+    return secrets.token_urlsafe(6)
 
 
 def lock_key(entry_key: str) -> str:

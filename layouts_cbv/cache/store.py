@@ -7,19 +7,28 @@ import math
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import conf
 from ..sources import PanelHeaders
-from . import copies, flight, generations, identity
+from . import copies, flight, generations, identity, plans
 from .aliases import key_version
 from .backends import PanelCacheBackend
-from .entry import TAG, BadEntry, Entry, pack, unpack
+from .entry import (
+    COST_US,
+    CREATED,
+    FRESH_UNTIL,
+    GENERATION,
+    STALE_FOR,
+    TAG,
+    Entry,
+    Stored,
+    is_entry,
+    pack,
+)
 from .epochs import new_epoch
 from .flight import by_alias
-from .invalidation import declare
 from .keys import EPOCH_KEY, GENERATION_PREFIX, generation_key, new_generation
 
 if TYPE_CHECKING:
@@ -30,40 +39,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger("layouts_cbv")
 
 
-_UNREAD: Any = object()
-
-
 @dataclass(slots=True)
 class Slot:
-    """One cached panel of one page: where its entry lives and what was found there.
-
-    The entry is unpacked only when asked for: a page served whole reads the entries
-    of its baked panels with its own, but never needs them while nothing changed.
-    """
+    """One cached panel of one page: where its entry lives and what was found there."""
 
     name: str
     strategy: PanelCacheBackend
     key: str
     alias: str
+    depends_on: frozenset[str]  # what the entry may depend on (see variation_of)
     generation: str | None = None
     raw: Any = None  # what the cache holds under the key, as stored (a tuple)
+    # The entry found, as stored (read by the positions in .entry), when it is one of
+    # this release and of the current generation.
+    entry: Stored | None = None
     held: bool = False  # this request holds its render lock
     token: str = ""  # what this request wrote to its lock, to know it again
     stored_until: float | None = None  # fresh-until of the entry this request stored
-    pending: tuple[tuple[Any, ...], float | None] | None = None  # to publish, and for how long
+    pending: tuple[Stored, float | None] | None = None  # to publish, and for how long
     new_generation: bool = False  # its generation is new: publish it with the entry
-    _entry: Any = _UNREAD
 
     def found(self, raw: Any, generation: str | None) -> None:
         """Take what one read found for this slot."""
-        self.raw, self.generation, self._entry = raw, generation, _UNREAD
-
-    @property
-    def entry(self) -> Entry | None:
-        """The entry found, if it is readable and of the current generation."""
-        if self._entry is _UNREAD:
-            self._entry = _valid_entry(self, self.raw)
-        return self._entry
+        self.raw, self.generation = raw, generation
+        self.entry = valid_entry(self.name, self.key, raw, generation)
 
     @property
     def fresh_until(self) -> float | None:
@@ -71,42 +70,57 @@ class Slot:
         if self.stored_until is not None:
             return self.stored_until
         entry = self.entry
-        return entry.fresh_until if entry is not None else None
+        return entry[FRESH_UNTIL] if entry is not None else None
 
 
 @dataclass
 class PageCache:
-    """The cache side of one page: looked up together, written together."""
+    """The cache side of one page: looked up together, written together.
 
-    slots: dict[str, Slot] = field(default_factory=dict)
+    A panel served from what the lookup found costs nothing but its entries in the
+    dicts below; its :class:`Slot` is made only when it needs more (a lock, a write, a
+    second look), through :attr:`slots`.
+    """
 
     request: HttpRequest | None = None  # set by add_panels()
+
+    # The page's cached panels: each one's key for this request, its plan (shared by
+    # every request of the same panels: never changed here), what the lookup found
+    # under its key and the generation that was current.
+    keys: dict[str, str] = field(default_factory=dict)
+    planned: dict[str, plans.Planned] = field(default_factory=dict)
+    found: dict[str, Any] = field(default_factory=dict)
+    generations: dict[str, str | None] = field(default_factory=dict)
+    _entries: dict[str, Stored | None] = field(default_factory=dict)
+    _slots: dict[str, Slot] = field(default_factory=dict)
 
     # Other keys to read in the same calls (a cached page and its epochs), by alias.
     extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     found_extra: dict[tuple[str, str], Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.slots = Slots(self)
+
     def add_panels(self, panels: Mapping[str, Panel], request: HttpRequest) -> None:
-        """Add a slot for every cached panel of ``panels``, keyed for ``request``.
+        """Key every cached panel of ``panels`` for ``request``.
 
         Per-user keys use the user id the session claims; :meth:`lookup` checks it.
         """
         self.request = request
-        default = conf.get("CACHE_BACKEND")
-        with identity.trusting(request):
-            for name, panel in panels.items():
-                strategy = panel.cache if panel is not None else None
-                if strategy is None:
-                    continue
-                alias = strategy.backend or default
-                declare(name, panel, alias)  # type: ignore[arg-type]
-                key = _key_or_none(name, strategy, request)
-                if key is not None:
-                    self.slots[name] = Slot(name, strategy, key, alias)
+        plan = plans.plan(panels)
+        self.planned = plan.by_name
+        keys = self.keys = dict(plan.fixed_keys)
+        if len(keys) < len(plan.by_name):
+            with identity.trusting(request):
+                for name, planned in plan.by_name.items():
+                    if planned.key is None:
+                        key = _key_or_none(name, planned.strategy, request)
+                        if key is not None:
+                            keys[name] = key
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
-        grouped = by_alias(self.slots.values())
+        grouped = self._by_alias(self.keys)
         aliases = {*grouped, *self.extra}
         record = identity.unchecked_record_key(self.request) if self.request else None
         if record is not None:
@@ -120,28 +134,37 @@ class PageCache:
         if not identity.check(self.request, records, aliases):
             self._rekey()
 
+    def _by_alias(self, names: Iterable[str]) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        planned = self.planned
+        for name in names:
+            grouped.setdefault(planned[name].alias, []).append(name)
+        return grouped
+
     def _rekey(self) -> None:
         # The session's claim was wrong: key every panel for the real user, and read
         # again what that changed. Nothing was rendered or stored in between.
         changed = []
-        for slot in list(self.slots.values()):
-            key = _key_or_none(slot.name, slot.strategy, self.request)  # type: ignore[arg-type]
-            if key != slot.key:
-                if key is None:
-                    del self.slots[slot.name]
-                    continue
-                slot.key = key
-                changed.append(slot)
-        for alias, slots in by_alias(changed).items():
-            self._read(alias, slots)
+        for name, key in list(self.keys.items()):
+            new_key = _key_or_none(name, self.planned[name].strategy, self.request)  # type: ignore[arg-type]
+            if new_key == key:
+                continue
+            if new_key is None:
+                del self.keys[name]
+                self.found.pop(name, None)
+                continue
+            self.keys[name] = new_key
+            changed.append(name)
+        self._entries.clear()
+        for alias, names in self._by_alias(changed).items():
+            self._read(alias, names)
 
-    def _read(self, alias: str, slots: list[Slot]) -> None:
+    def _read(self, alias: str, names: list[str]) -> None:
         # The alias's epoch comes in the same call, and the generations too when this
         # process does not know them: a warm page reads its entries and one key more.
         extra = self.extra.get(alias, [])
-        names = [slot.name for slot in slots]
         remembered = generations.known(alias, names)
-        keys = [slot.key for slot in slots] + extra
+        keys = [self.keys[name] for name in names] + extra
         if EPOCH_KEY not in extra:
             keys.append(EPOCH_KEY)
         if remembered is None:
@@ -156,25 +179,53 @@ class PageCache:
             generations.learn(alias, epoch, read)
         else:
             read = remembered[1]
-        for slot in slots:
-            slot.found(found.get(slot.key), read[slot.name])
+        keyed = self.keys
+        self.found.update({name: found.get(keyed[name]) for name in names})
+        self.generations.update({name: read[name] for name in names})
 
-    def state(self, name: str, now: float) -> tuple[str, Entry | None]:
-        """Return how panel ``name`` stands: ``hit``, ``early``, ``stale`` or ``miss``.
+    def entry(self, name: str) -> Stored | None:
+        """Return the entry the lookup found for panel ``name``, as stored, if it is one
+        of this release and of the current generation."""
+        slot = self._slots.get(name)
+        if slot is not None:
+            return slot.entry
+        try:
+            return self._entries[name]
+        except KeyError:
+            entry = self._entries[name] = valid_entry(
+                name, self.keys.get(name, ""), self.found.get(name), self.generations.get(name)
+            )
+            return entry
+
+    def slot(self, name: str) -> Slot:
+        """Return the slot of the cached panel ``name``, made from the lookup when first
+        asked for."""
+        slot = self._slots.get(name)
+        if slot is None:
+            planned = self.planned[name]
+            slot = Slot(name, planned.strategy, self.keys[name], planned.alias, planned.depends_on)
+            slot.raw, slot.generation = self.found.get(name), self.generations.get(name)
+            slot.entry = self.entry(name)
+            self._slots[name] = slot  # from now on, what the slot holds is the panel's
+        return slot
+
+    def state(self, name: str, now: float) -> tuple[str, Stored | None]:
+        """Return how panel ``name`` stands (``hit``, ``early``, ``stale`` or ``miss``) and
+        its entry as stored, when it may be served.
 
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
-        slot = self.slots.get(name)
-        if slot is None:
+        entry = self.entry(name)
+        if entry is None:
             return MISS, None
-        entry = slot.entry
-        if entry is None or now >= entry.stale_until:  # not servable
-            return MISS, None
-        if now >= entry.fresh_until:
+        fresh_until = entry[FRESH_UNTIL]
+        if now < fresh_until:
+            if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):
+                return EARLY, entry
+            return HIT, entry
+        if now < fresh_until + entry[STALE_FOR]:
             return STALE, entry
-        if slot.strategy.early_refresh and _refresh_early(entry, now):
-            return EARLY, entry
-        return HIT, entry
+        return MISS, None
 
     def claim(self, names: Iterable[str]) -> dict[str, str]:
         """Take the render lock of each panel (see :func:`flight.claim`)."""
@@ -229,8 +280,50 @@ class PageCache:
         return slot
 
 
+class Slots(Mapping[str, Slot]):
+    """The cached panels of a page as :class:`Slot` objects, each made when first asked
+    for (see :class:`PageCache`)."""
+
+    def __init__(self, page_cache: PageCache):
+        self._page_cache = page_cache
+
+    def __getitem__(self, name: str) -> Slot:
+        if name not in self._page_cache.keys:
+            raise KeyError(name)
+        return self._page_cache.slot(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._page_cache.keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._page_cache.keys)
+
+    def __len__(self) -> int:
+        return len(self._page_cache.keys)
+
+
+def valid_entry(name: str, key: str, raw: Any, generation: str | None) -> Stored | None:
+    """Return ``raw``, found under panel ``name``'s ``key``, when it is an entry of this
+    release and of ``generation``; None otherwise (a miss)."""
+    if raw is None:
+        return None
+    if not is_entry(raw):
+        logger.warning(
+            "Cache entry %r of panel %r is unreadable (not a layouts_cbv entry of this "
+            "release: %s); treating it as a miss.",
+            key,
+            name,
+            type(raw).__name__,
+        )
+        return None
+    if generation is None or raw[GENERATION] != generation:
+        return None  # invalidated by invalidate_all(), or its generation was evicted
+    return raw
+
+
 # Panel states: see layouts_cbv.report for the whole vocabulary.
 HIT, EARLY, STALE, MISS, UNCACHED = "hit", "early", "stale", "miss", "uncached"
+WAITED = "waited"
 
 
 def _key_or_none(name: str, strategy: PanelCacheBackend, request: HttpRequest) -> str | None:
@@ -256,10 +349,11 @@ def write_one(
     flight.drop(slot.alias, [slot])
 
 
-def _refresh_early(entry: Entry, now: float) -> bool:
+def _refresh_early(entry: Stored, now: float) -> bool:
     # Probabilistic early expiration ("XFetch", Vattani et al.): the nearer the expiry
     # and the costlier the render, the likelier one request refreshes ahead of time.
-    return now - entry.cost * math.log(1.0 - random.random()) >= entry.fresh_until
+    cost = entry[COST_US] / 1e6
+    return now - cost * math.log(1.0 - random.random()) >= entry[FRESH_UNTIL]
 
 
 def pack_for(
@@ -268,7 +362,7 @@ def pack_for(
     queue_items: Iterable[tuple[str, Any]],
     cost: float,
     headers: PanelHeaders | None = None,
-) -> tuple[tuple[Any, ...], float | None, float] | None:
+) -> tuple[Stored, float | None, float] | None:
     """Return the packed entry for ``slot``, how long the cache should keep it and until
     when it is fresh.
 
@@ -288,10 +382,9 @@ def pack_for(
         slot.generation or "",
         now,
         fresh_until,
-        fresh_until + strategy.stale_ttl,
-        cost,
-        headers.vary,
-        headers.cache_control,
+        strategy.stale_ttl,
+        round(cost * 1e6),
+        (headers.vary, headers.cache_control) if headers.vary or headers.cache_control else None,
     )
     try:
         data = pack(entry)
@@ -310,24 +403,6 @@ def _lifetime(strategy: PanelCacheBackend) -> float | None:
     return strategy.timeout * (1 - random.random() * strategy.jitter)
 
 
-def _valid_entry(slot: Slot, value: Any) -> Entry | None:
-    if value is None:
-        return None
-    try:
-        entry = unpack(value)
-    except BadEntry as exc:
-        logger.warning(
-            "Cache entry %r of panel %r is unreadable (%s); treating it as a miss.",
-            slot.key,
-            slot.name,
-            exc,
-        )
-        return None
-    if slot.generation is None or entry.generation != slot.generation:
-        return None  # invalidated by invalidate_all(), or its generation was evicted
-    return entry
-
-
 def get_many(alias: str, keys: list[str]) -> dict[str, Any]:
     """Return what ``alias`` holds for ``keys``; ``{}`` when the cache fails."""
     return copies.get_many(alias, keys, key_version())
@@ -341,4 +416,4 @@ def set_many(alias: str, data: dict[str, Any], timeout: float | None) -> None:
 def written_at(raw: Any) -> float:
     """Return when a stored entry was written (0 when it is none): what a page baking it
     in records, to tell whether it is still the same entry."""
-    return raw[4] if type(raw) is tuple and len(raw) > 4 and raw[0] == TAG else 0.0
+    return raw[CREATED] if is_entry(raw) else 0.0

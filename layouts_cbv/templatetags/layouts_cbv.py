@@ -15,8 +15,7 @@ from django.http import HttpRequest
 from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
 
-from .. import conf
-from ..assembly import PANELS_KEY
+from ..assembly import PANELS_KEY, PanelsHTML
 from ..deferred import Deferred
 from ..holes import Hole
 from ..markers import marker
@@ -50,28 +49,26 @@ class Panel(Tag):
     options = Options(Argument("panel_name"), blocks=[("endpanel", "fallback")])
 
     def render(self, context: Context) -> str:
-        # Tag.render without its generic argument dict: this runs for every panel of
-        # every page.
+        # One method, without Tag.render's generic argument dict: this runs for every
+        # panel of every page.
         panel_name = self.kwargs["panel_name"].resolve(context)
-        return self.render_tag(context, panel_name, self.blocks["fallback"])
-
-    def render_tag(self, context: Context, panel_name: str, fallback: Any) -> str:
-        html = self.render_panel(context, panel_name, fallback)
-        if conf.get("BADGES"):
+        panels = context.get(PANELS_KEY) or NO_PANELS
+        html = panels.get(panel_name)
+        if isinstance(html, FILLED_LATER):
+            # Filled later (for each request from a cached page, or by the browser);
+            # the fallback shows until then.
+            html = html.wrap(self.blocks["fallback"].render(context))
+        elif not html or html.isspace():  # as not html.strip(), without copying the panel
+            html = self.blocks["fallback"].render(context)
+        if getattr(panels, "badges", False):
             from ..contrib.badges import mark
 
             return mark(panel_name, html)
         return html
 
-    def render_panel(self, context: Context, panel_name: str, fallback: Any) -> str:
-        html = (context.get(PANELS_KEY) or {}).get(panel_name)
-        if isinstance(html, Hole | Deferred):
-            # Filled later (for each request from a cached page, or by the browser);
-            # the fallback shows until then.
-            return html.wrap(fallback.render(context))
-        if html and not html.isspace():  # as html.strip(), without copying the panel
-            return html
-        return fallback.render(context)
+
+NO_PANELS = PanelsHTML()
+FILLED_LATER = (Hole, Deferred)
 
 
 @register.tag

@@ -2,6 +2,7 @@
 
 import logging
 
+import pytest
 from django.core.cache import caches
 
 from layouts_cbv import Panel, cache
@@ -45,9 +46,17 @@ def test_default_version_is_the_alias_version(settings):
     assert caches["default"].get("layouts:panel:side", version=3) is not None
 
 
-def test_entry_of_an_older_release_is_a_miss(caplog):
-    old = ("lcbv:6", "<p>old</p>", (), "g", 0.0, 1e12, 1e12, 0.0, (), "")
-    assert old[0] != entries.TAG and len(old) == len(entries.Entry._fields)
+@pytest.mark.parametrize(
+    "old",
+    [
+        # the release before: a longer tuple, a str tag
+        ("lcbv:7", "<p>old</p>", (), "g", 0.0, 1e12, 1e12, 0.0, (), ""),
+        # a tuple of today's shape under an older tag
+        (entries.TAG - 1, "<p>old</p>", (), "g", 0.0, 1e12, 0, 0, None),
+    ],
+)
+def test_entry_of_an_older_release_is_a_miss(caplog, old):
+    assert old[0] != entries.TAG
     caches["default"].set("layouts:panel:side", old)
     with caplog.at_level(logging.WARNING, logger="layouts_cbv"):
         assert "<p>1</p>" in text(render(View))
