@@ -24,6 +24,7 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 CACHES = {"default": json.loads(os.environ["MATRIX_CACHE"])}
 LAYOUTS_CBV = {"BACKOFF": float(os.environ.get("MATRIX_BACKOFF", "5"))}
 MATRIX_RENDERS = os.environ["MATRIX_RENDERS"]
+MATRIX_FAULTS = os.environ["MATRIX_FAULTS"]
 
 TEMPLATES = base.TEMPLATES
 STATIC_URL = base.STATIC_URL
