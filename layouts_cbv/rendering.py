@@ -23,7 +23,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import signals
 from .cache import flight, refresh
-from .cache.entry import COST_US, FRESH_UNTIL, GENERATION, HEADERS, HTML, QUEUE_ITEMS, Stored
+from .cache.entry import (
+    COST_US,
+    FRESH_UNTIL,
+    GENERATION,
+    HEADERS,
+    HTML,
+    QUEUE_ITEMS,
+    Stored,
+    unpack_items,
+)
 from .cache.store import (
     HIT,
     MISS,
@@ -180,8 +189,8 @@ class Outcomes(Mapping[str, PanelOutcome]):
         served, made, page_cache = self._served, self._made, self._page_cache
         for name in self._order:
             if name in served:
-                entry = page_cache.entry(name)  # type: ignore[union-attr]
-                yield name, self._html[name], entry[QUEUE_ITEMS]  # type: ignore[index]
+                items = page_cache.entry(name)[QUEUE_ITEMS]  # type: ignore[union-attr,index]
+                yield name, self._html[name], unpack_items(items) if items else ()
             else:
                 outcome = made[name]
                 if not outcome.skipped:
@@ -212,7 +221,7 @@ def served_outcome(name: str, state: str, html: SafeString, page_cache: PageCach
     return PanelOutcome(
         name,
         html,
-        entry[QUEUE_ITEMS],
+        unpack_items(entry[QUEUE_ITEMS]),
         False,  # failed
         False,  # skipped
         state,

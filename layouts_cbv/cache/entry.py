@@ -16,7 +16,12 @@ panel's HTML and queue items, about 60 bytes once pickled (measured by ``make be
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable
 from typing import Any, NamedTuple, TypeVar
+
+from django.utils.safestring import SafeString
+
+from ..queues import Script, Style
 
 # Tells an entry of this release from anything else under its key. Change it when a
 # tuple below changes: entries of older releases become misses. A small int pickles in
@@ -34,7 +39,7 @@ class Entry(NamedTuple):
 
     tag: int
     html: str
-    queue_items: tuple[tuple[str, Any], ...]
+    queue_items: tuple[tuple[Any, ...], ...]  # as pack_items() stores them
     generation: str
     created: float  # also what tells one write of the entry from another
     fresh_until: float
@@ -47,6 +52,11 @@ class Entry(NamedTuple):
     @property
     def stale_until(self) -> float:
         return stale_until(self)
+
+    @property
+    def items(self) -> tuple[tuple[str, Any], ...]:
+        """The render-queue items, as the page gets them."""
+        return unpack_items(self.queue_items)
 
     @property
     def cost(self) -> float:
@@ -71,6 +81,57 @@ def is_entry(value: Any) -> bool:
         and type(value[HTML]) is str
         and type(value[QUEUE_ITEMS]) is tuple
     )
+
+
+# Queue items are stored by position too. A script in "scripts", a stylesheet in
+# "styles" and a marked-safe string go in as plain tuples led by a code for their kind,
+# what is empty left out: pickled as themselves, each kind would cost the entry its
+# class's module and name, some 30 bytes, and each item its queue's name. Anything else
+# goes in as itself, after its queue's name.
+_SCRIPT, _STYLE, _SAFE = 1, 2, 3
+
+
+def pack_items(items: Iterable[tuple[str, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """Return render-queue ``items`` as an entry stores them (see :func:`unpack_items`)."""
+    packed: list[tuple[Any, ...]] = []
+    for queue, item in items:
+        kind = type(item)
+        if kind is Script and queue == "scripts":
+            flags = item.is_async | item.is_deferred << 1
+            packed.append(
+                (_SCRIPT, item.src, flags, item.inline)
+                if item.inline
+                else (_SCRIPT, item.src, flags)
+            )
+        elif kind is Style and queue == "styles":
+            packed.append(
+                (_STYLE, item.href, item.media, item.inline)
+                if item.inline
+                else (_STYLE, item.href, item.media)
+            )
+        elif kind is SafeString:
+            packed.append((_SAFE, queue, str.__str__(item)))
+        else:
+            packed.append((queue, item))
+    return tuple(packed)
+
+
+def unpack_items(packed: tuple[tuple[Any, ...], ...]) -> tuple[tuple[str, Any], ...]:
+    """Return the render-queue items an entry stored as ``packed``."""
+    items: list[tuple[str, Any]] = []
+    for stored in packed:
+        kind = stored[0]
+        if kind == _SCRIPT:
+            flags, inline = stored[2], stored[3] if len(stored) > 3 else ""
+            items.append(("scripts", Script(stored[1], inline, bool(flags & 1), bool(flags & 2))))
+        elif kind == _STYLE:
+            inline = stored[3] if len(stored) > 3 else ""
+            items.append(("styles", Style(stored[1], inline, stored[2])))
+        elif kind == _SAFE:
+            items.append((stored[1], SafeString(stored[2])))
+        else:
+            items.append(stored)  # type: ignore[arg-type]
+    return tuple(items)
 
 
 def stale_until(stored: Stored) -> float:

@@ -26,6 +26,7 @@ from .entry import (
     Stored,
     is_entry,
     pack,
+    pack_items,
 )
 from .epochs import new_epoch
 from .flight import by_alias
@@ -378,7 +379,7 @@ def pack_for(
     entry = Entry(
         TAG,
         html,
-        tuple(queue_items),
+        pack_items(queue_items),
         slot.generation or "",
         now,
         fresh_until,

@@ -46,7 +46,7 @@ urlpatterns = [path("memory/", Page.as_view())]
 
 
 def own_bytes(entry: Entry) -> int:
-    items = "".join(str(item) for _, item in entry.queue_items)
+    items = "".join(str(item) for _, item in entry.items)
     return len(entry.html.encode()) + len(items.encode())
 
 

@@ -61,7 +61,7 @@ def describe(stored: StoredEntry) -> str:
         f"  age: {stored.age(now):.0f}s, fresh for: {fresh}",
         f"  size: {stored.size} bytes",
         "  generation: " + ("current" if stored.current else "outdated (invalidated)"),
-        f"  queue items: {len(entry.queue_items)}",
-        *(f"    {queue}: {item!r}" for queue, item in entry.queue_items),
+        f"  queue items: {len(entry.items)}",
+        *(f"    {queue}: {item!r}" for queue, item in entry.items),
     ]
     return "\n".join(lines)
