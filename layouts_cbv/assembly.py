@@ -63,12 +63,11 @@ def assemble(
     collector = get_collector(request)
     html_by_name = PanelsHTML({CONTENT: content, **(placeholders or {})})
     html_by_name.badges = conf.get("BADGES")
-    for name, html, queue_items in outcomes.shown():
+    html_by_name.update(outcomes.html())
+    for name, queue_items in outcomes.queue_items():
         if name not in holes:
-            html_by_name[name] = html
-            if queue_items:
-                collector.extend(queue_items)
-    filled = {name: outcomes[name] for name in outcomes if name in holes}
+            collector.extend(queue_items)
+    filled = {name: outcomes[name] for name in outcomes if name in holes} if holes else {}
     for name in filled:  # skipped ones too: their markers give way to their fallback
         html_by_name[name] = hole_marks.Hole(name)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}

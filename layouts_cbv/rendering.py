@@ -133,28 +133,41 @@ class Outcomes(Mapping[str, PanelOutcome]):
 
     A panel served from its cache entry is kept as its state and HTML beside what the
     lookup found; its :class:`PanelOutcome` is made only when something asks for it.
-    A warm page's assembly and headers read :meth:`shown` and :meth:`header_parts`
-    instead, so serving a page of many cached panels builds no object per panel.
+    A warm page's assembly and headers read :meth:`html`, :meth:`queue_items` and
+    :meth:`header_parts` instead, so serving a page of many cached panels builds no
+    object per panel.
     """
 
-    def __init__(self, page_cache: PageCache | None = None, request: HttpRequest | None = None):
+    def __init__(self, page_cache: PageCache | None = None):
         self._page_cache = page_cache
-        self._request = request
         self._order: dict[str, None] = {}
-        self._made: dict[str, PanelOutcome] = {}
+        self._made: dict[str, PanelOutcome] = {}  # rendered here, waited for, or skipped
         self._served: dict[str, str] = {}  # name -> state (hit, early, stale)
         self._html: dict[str, SafeString] = {}  # of the served panels
+        self._items: dict[str, tuple[Any, ...]] = {}  # of the served panels that have some
+        self._headed: list[str] = []  # the served panels whose entries keep headers
+        self._depends_on: dict[frozenset[str], None] = {}  # of the served panels
+        self._asked: dict[str, PanelOutcome] = {}  # served outcomes made when asked for
 
-    def serve(self, name: str, state: str, html: SafeString) -> None:
-        """Note that panel ``name`` is served from the lookup's entry, as ``html``."""
+    def serve(self, name: str, state: str, html: SafeString, entry: Stored) -> None:
+        """Note that panel ``name`` is served from the lookup's ``entry``, as ``html``."""
+        assert self._page_cache is not None
         self._order[name] = None
         self._served[name] = state
         self._html[name] = html
+        self._depends_on[self._page_cache.planned[name].depends_on] = None
+        if entry[QUEUE_ITEMS]:
+            self._items[name] = entry[QUEUE_ITEMS]
+        if entry[HEADERS]:
+            self._headed.append(name)
 
     def add(self, outcome: PanelOutcome) -> None:
-        self._order[outcome.name] = None
-        self._made[outcome.name] = outcome
-        self._served.pop(outcome.name, None)
+        name = outcome.name
+        self._order[name] = None
+        self._made[name] = outcome
+        if name in self._served:
+            del self._served[name], self._html[name]
+            self._items.pop(name, None)
 
     def update(self, other: Mapping[str, PanelOutcome]) -> None:  # type: ignore[override]
         for outcome in other.values():
@@ -165,14 +178,16 @@ class Outcomes(Mapping[str, PanelOutcome]):
         self._order = {name: None for name in names if name in self._order}
 
     def __getitem__(self, name: str) -> PanelOutcome:
-        outcome = self._made.get(name)
+        outcome = self._made.get(name) or self._asked.get(name)
         if outcome is not None:
             return outcome
         state = self._served.get(name)
         if state is None:
             raise KeyError(name)
         assert self._page_cache is not None
-        outcome = self._made[name] = served_outcome(name, state, self._html[name], self._page_cache)
+        outcome = self._asked[name] = served_outcome(
+            name, state, self._html[name], self._page_cache
+        )
         return outcome
 
     def __contains__(self, name: object) -> bool:
@@ -184,30 +199,44 @@ class Outcomes(Mapping[str, PanelOutcome]):
     def __len__(self) -> int:
         return len(self._order)
 
-    def shown(self) -> Iterator[tuple[str, SafeString, Sequence[tuple[str, Any]]]]:
-        """Yield the name, HTML and queue items of every panel on the page, in order."""
-        served, made, page_cache = self._served, self._made, self._page_cache
+    def html(self) -> dict[str, SafeString]:
+        """Return the HTML of every panel on the page (not of those whose condition was
+        false), by name, in order: read it, do not change it."""
+        if not self._made:
+            return self._html
+        served, made = self._html, self._made
+        return {
+            name: served[name] if name in served else made[name].html
+            for name in self._order
+            if name in served or not made[name].skipped
+        }
+
+    def queue_items(self) -> Iterator[tuple[str, Sequence[tuple[str, Any]]]]:
+        """Yield each panel's name and render-queue items, in order, for those on the
+        page that added some."""
+        items, made = self._items, self._made
+        if not items and not made:
+            return
         for name in self._order:
-            if name in served:
-                items = page_cache.entry(name)[QUEUE_ITEMS]  # type: ignore[union-attr,index]
-                yield name, self._html[name], unpack_items(items) if items else ()
-            else:
+            if name in items:
+                yield name, unpack_items(items[name])  # type: ignore[arg-type]
+            elif name in made:
                 outcome = made[name]
-                if not outcome.skipped:
-                    yield name, outcome.html, outcome.queue_items
+                if outcome.queue_items and not outcome.skipped:
+                    yield name, outcome.queue_items
 
     def header_parts(self) -> Iterator[tuple[frozenset[str], PanelHeaders, bool]]:
-        """Yield what each panel's part of the response depends on, its headers, and
-        whether it came from the cache (its cookies are not applied then)."""
+        """Yield what the panels' parts of the response depend on, their headers, and
+        whether they came from the cache (their cookies are not applied then); panels
+        served alike once."""
+        for depends_on in self._depends_on:
+            yield depends_on, NO_HEADERS, True
         page_cache = self._page_cache
-        for name in self._served:
-            assert page_cache is not None
-            headers = page_cache.entry(name)[HEADERS]  # type: ignore[index]
-            yield (
-                page_cache.planned[name].depends_on,
-                PanelHeaders(*headers) if headers else NO_HEADERS,
-                True,
-            )
+        for name in self._headed:
+            if name in self._served:
+                assert page_cache is not None
+                headers = page_cache.entry(name)[HEADERS]  # type: ignore[index]
+                yield page_cache.planned[name].depends_on, PanelHeaders(*headers), True
         for outcome in self._made.values():
             yield outcome.depends_on, outcome.headers, outcome.from_cache
 
@@ -263,7 +292,7 @@ class PanelRenderer:
         A panel served from its entry costs one pass of the loop below and one outcome;
         clones, locks and the machinery of :mod:`.cache.flight` are for the rest.
         """
-        outcomes = Outcomes(page_cache, self.request)
+        outcomes = Outcomes(page_cache)
         jobs: list[_Job] = []  # to render, or to refresh after serving
         to_refresh: list[_Job] = []
         now = time.time()
@@ -290,7 +319,7 @@ class PanelRenderer:
                     # mark_safe's look for lazy arguments.
                     html = SafeString(for_serving(entry[HTML], request))
                     if job is None:
-                        outcomes.serve(name, state, html)
+                        outcomes.serve(name, state, html, entry)
                     else:  # its condition's reads are part of what it depends on
                         outcome = served_outcome(name, state, html, page_cache)
                         outcome.depends_on = job.depends_on(NOTHING)

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("layouts_cbv")
 
+_UNCHECKED: Any = object()
+
 
 @dataclass(slots=True)
 class Slot:
@@ -190,13 +192,13 @@ class PageCache:
         slot = self._slots.get(name)
         if slot is not None:
             return slot.entry
-        try:
-            return self._entries[name]
-        except KeyError:
+        entry = self._entries.get(name, _UNCHECKED)
+        if entry is _UNCHECKED:
+            # Checked on first use (a KeyError would cost more than the check).
             entry = self._entries[name] = valid_entry(
                 name, self.keys.get(name, ""), self.found.get(name), self.generations.get(name)
             )
-            return entry
+        return entry
 
     def slot(self, name: str) -> Slot:
         """Return the slot of the cached panel ``name``, made from the lookup when first
