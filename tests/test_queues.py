@@ -132,6 +132,27 @@ def test_an_empty_queue_renders_nothing_not_even_its_template():
     assert '<div class="queue-wrapper"><meta name="x"></div>' in text(render(Filled))
 
 
+def test_a_queue_whose_template_renders_another_queue_gets_it_filled():
+    # The queue's template runs while markers are filled: its {% renderstyles %} leaves
+    # a marker there too, which must be filled like the page's own.
+    class StyledLayout(Layout):
+        abstract = True
+        template = "testapp/layout.html"
+        head_extras = RenderQueue(template="testapp/styled_queue.html")
+
+    def meta(request):
+        add_to_queue(request, "head_extras", mark_safe('<meta name="x">'))
+        add_style(request, "/box.css")
+        return "meta"
+
+    View = type("View", (PageView,), {"layout": StyledLayout, "sidebar": Panel(meta)})
+    body = text(render(View))
+    assert "<!--layouts_cbv:queue:" not in body
+    assert (
+        '<div class="queue-wrapper"><meta name="x"><link rel="stylesheet" href="/box.css">' in body
+    )
+
+
 def test_empty_queue_with_a_template_renders_nothing_outside_a_layout(rf):
     assert RenderQueue(template="testapp/wrapped_queue.html").render([], rf.get("/")) == ""
 

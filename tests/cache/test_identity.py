@@ -47,6 +47,19 @@ class UserPage(Panels):
     page_cache = cache.per_user(600)  # the page key itself is per user
 
 
+class KeyedPerUser(cache.SitewideCache):
+    """A project's own strategy: sitewide, but keyed per user by its own make_key."""
+
+    varies_on = frozenset({"user"})
+
+    def make_key(self, panel_name, request):
+        return f"{super().make_key(panel_name, request)}:{request.user.pk or 'anonymous'}"
+
+
+class OwnKeyPanels(Panels):
+    account = Panel(who, cache=KeyedPerUser(600))
+
+
 class AsyncPage(Page):
     async def get(self, request, *args, **kwargs):
         return self.render_to_response(self.get_context_data(**kwargs))
@@ -57,6 +70,7 @@ urlpatterns = [
     path("panels/", Panels.as_view()),
     path("page/", Page.as_view()),
     path("user-page/", UserPage.as_view()),
+    path("own-key/", OwnKeyPanels.as_view()),
 ]
 URLS = ["/panels/", "/page/", "/user-page/"]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
@@ -156,6 +170,19 @@ def test_users_never_see_each_other(alice):
                 assert f"you are {name}" in body
                 others = [other for other in clients if other != name]
                 assert not any(f"you are {other}" in body for other in others)
+
+
+def test_a_sitewide_subclass_with_its_own_make_key_keeps_users_apart(alice):
+    # SitewideCache's key is worked out once per set of panels; a subclass's own
+    # make_key must still be asked on every request, or every user shares one key.
+    bob = User.objects.create_user("bob")
+    clients = {"alice": logged_in(alice), "bob": logged_in(bob), "anonymous": Client()}
+    for _ in range(2):
+        for name, client in clients.items():
+            body = client.get("/own-key/").content.decode()
+            assert f"you are {name}" in body
+            assert not any(f"you are {other}" in body for other in clients if other != name)
+    assert sorted(renders) == ["alice", "anonymous", "bob"]
 
 
 class SetsUser:

@@ -65,8 +65,18 @@ class ReadsUser(CachedPage):
     template_name = "testapp/greeting_user.html"
 
 
+class HoleFirst(LayoutMixin, TemplateView):
+    layout = EveryPanelLayout  # prints the panels in the order of {{ panels }}
+    template_name = "testapp/page_cached.html"
+    extra_context = {"title": "Hole first"}
+    page_cache = cache.per_path(600)
+    account = Panel(who, cache=cache.per_user(600))  # a hole, declared first
+    nav = Panel(record("nav", "<nav>baked nav</nav>"), cache=cache.sitewide(600))
+
+
 urlpatterns = [
     path("page/", CachedPage.as_view()),
+    path("hole-first/", HoleFirst.as_view()),
     path("missing/", NotFoundPage.as_view()),
     path("any-query/", IgnoresQuery.as_view()),
     path("reads-user/", ReadsUser.as_view()),
@@ -109,6 +119,14 @@ def test_holes_are_filled_per_request_from_their_own_cache_or_fresh(alice_and_bo
             assert f"you are {name}" in body and f"you are {other}" not in body
             assert calls == ["clock"]  # the uncached hole renders; the per-user one hits
             assert '<script src="/static/who.js"></script>' in body  # a hole's queue items
+
+
+def test_holes_keep_their_place_among_the_panels_the_layout_sees(client):
+    for served in ("built", "hit"):
+        body = client.get("/hole-first/").content.decode()
+        assert "you are anonymous" in body and "<nav>baked nav</nav>" in body, served
+        assert body.index('id="account"') < body.index('id="nav"'), served
+    assert calls.count("nav") == 1  # the second was a page hit, nav baked in
 
 
 def test_warm_hit_with_holes_costs_one_cache_call(settings, alice_and_bob):

@@ -8,9 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.test import RequestFactory
 
-from layouts_cbv import Panel, cache
+from layouts_cbv import Panel, cache, signals
 from layouts_cbv.cache import refresh
 from layouts_cbv.cache.keys import lock_key
+from layouts_cbv.queues import add_script
 from tests.testapp.layouts import EveryPanelLayout
 from tests.testapp.views import PageView
 from tests.utils import text
@@ -165,6 +166,63 @@ def test_refresh_func_makes_the_new_html(shared_cache, clock):
     assert seen == [("GET", "panel", "/page/")]
     assert "<p>from refresh_func</p>" in get(View, "/page/")
     assert len(renders) == 1
+
+
+def versioned(request):
+    with _renders_lock:
+        renders.append(request.path)
+        n = len(renders)
+    add_script(request, f"/render-{n}.js")
+    return f"<p>render {n}</p>"
+
+
+def versioned_view():
+    strategy = cache.sitewide(10, stale_ttl=600)
+    return type(
+        "View", (PageView,), {"layout": EveryPanelLayout, "hot": Panel(versioned, cache=strategy)}
+    )
+
+
+def stale_hit_meanwhile(View, clock, meanwhile):
+    """Serve ``View``'s stale entry, running ``meanwhile`` between its lookup and its
+    claim of the refresh (as another request or process could); return the body."""
+    assert "<p>render 1</p>" in get(View)
+    clock(11)  # past the timeout, within stale_ttl
+    fired = []
+
+    def on_hit(sender, state, **kwargs):
+        if not fired:  # this request's own hit, not one that meanwhile() makes
+            fired.append(state)
+            meanwhile()
+
+    signals.panel_cache_hit.connect(on_hit)
+    try:
+        body = get(View)
+    finally:
+        signals.panel_cache_hit.disconnect(on_hit)
+    assert fired == ["stale"]
+    return body
+
+
+def test_a_stale_entry_refreshed_meanwhile_is_served_with_its_own_queue_items(shared_cache, clock):
+    View = versioned_view()
+
+    def another_request_refreshes():
+        get(View)
+        refresh.wait_for_refreshes()
+
+    body = stale_hit_meanwhile(View, clock, another_request_refreshes)
+    # The HTML the lookup found, with the scripts of that same entry.
+    assert "<p>render 1</p>" in body and "/render-1.js" in body
+    assert "/render-2.js" not in body
+
+
+def test_a_stale_entry_invalidated_meanwhile_is_still_served(shared_cache, clock):
+    View = versioned_view()
+    body = stale_hit_meanwhile(View, clock, lambda: cache.invalidate("hot"))
+    assert "<p>render 1</p>" in body and "/render-1.js" in body
+    refresh.wait_for_refreshes()
+    assert "<p>render 2</p>" in get(View)
 
 
 def test_per_user_entries_refresh_with_their_own_user(shared_cache, clock, django_user_model):
