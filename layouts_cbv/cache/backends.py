@@ -183,8 +183,14 @@ class SitewideCache(PanelCacheBackend):
         return {}
 
     def fixed_key(self, panel_name: str) -> str | None:
-        if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():
-            return None  # a subclass's own vary, or the language: made per request
+        if (
+            getattr(self.get_vary, "__func__", None) is not SitewideCache.get_vary
+            or getattr(self.make_key, "__func__", None) is not SitewideCache.make_key
+            or conf.locale_middleware_installed()
+        ):
+            # A vary or a key of its own (a subclass's or the instance's, which may
+            # tell users apart), or the language: made per request.
+            return None
         return panel_key(panel_name)
 
 
