@@ -148,6 +148,9 @@ class Outcomes(Mapping[str, PanelOutcome]):
         self._headed: list[str] = []  # the served panels whose entries keep headers
         self._depends_on: dict[frozenset[str], None] = {}  # of the served panels
         self._asked: dict[str, PanelOutcome] = {}  # served outcomes made when asked for
+        # The entries they were served from: what the lookup found. A refresh's second
+        # look may find another one since; the page keeps the one it shows.
+        self._entries: dict[str, Stored] = {}
 
     def serve(self, name: str, state: str, html: SafeString, entry: Stored) -> None:
         """Note that panel ``name`` is served from the lookup's ``entry``, as ``html``."""
@@ -155,6 +158,7 @@ class Outcomes(Mapping[str, PanelOutcome]):
         self._order[name] = None
         self._served[name] = state
         self._html[name] = html
+        self._entries[name] = entry
         self._depends_on[self._page_cache.planned[name].depends_on] = None
         if entry[QUEUE_ITEMS]:
             self._items[name] = entry[QUEUE_ITEMS]
@@ -186,7 +190,7 @@ class Outcomes(Mapping[str, PanelOutcome]):
             raise KeyError(name)
         assert self._page_cache is not None
         outcome = self._asked[name] = served_outcome(
-            name, state, self._html[name], self._page_cache
+            name, state, self._html[name], self._entries[name], self._page_cache
         )
         return outcome
 
@@ -235,16 +239,16 @@ class Outcomes(Mapping[str, PanelOutcome]):
         for name in self._headed:
             if name in self._served:
                 assert page_cache is not None
-                headers = page_cache.entry(name)[HEADERS]  # type: ignore[index]
+                headers = self._entries[name][HEADERS]
                 yield page_cache.planned[name].depends_on, PanelHeaders(*headers), True
         for outcome in self._made.values():
             yield outcome.depends_on, outcome.headers, outcome.from_cache
 
 
-def served_outcome(name: str, state: str, html: SafeString, page_cache: PageCache) -> PanelOutcome:
-    """Return the outcome of panel ``name``, served as ``html`` from the lookup's entry."""
-    entry = page_cache.entry(name)
-    assert entry is not None
+def served_outcome(
+    name: str, state: str, html: SafeString, entry: Stored, page_cache: PageCache
+) -> PanelOutcome:
+    """Return the outcome of panel ``name``, served as ``html`` from ``entry``."""
     headers = entry[HEADERS]
     # Positional: matching keyword arguments to fifteen fields takes twice as long.
     return PanelOutcome(
@@ -321,7 +325,7 @@ class PanelRenderer:
                     if job is None:
                         outcomes.serve(name, state, html, entry)
                     else:  # its condition's reads are part of what it depends on
-                        outcome = served_outcome(name, state, html, page_cache)
+                        outcome = served_outcome(name, state, html, entry, page_cache)
                         outcome.depends_on = job.depends_on(NOTHING)
                         outcomes.add(outcome)
                     if state == HIT:
@@ -466,7 +470,7 @@ class PanelRenderer:
         entry = slot.entry
         assert entry is not None
         html = SafeString(for_serving(entry[HTML], self.request))
-        outcome = served_outcome(job.name, WAITED, html, page_cache)
+        outcome = served_outcome(job.name, WAITED, html, entry, page_cache)
         outcome.depends_on = job.depends_on(NOTHING)
         return outcome
 
