@@ -63,13 +63,21 @@ def assemble(
     collector = get_collector(request)
     html_by_name = PanelsHTML({CONTENT: content, **(placeholders or {})})
     html_by_name.badges = conf.get("BADGES")
-    html_by_name.update(outcomes.html())
+    shown = outcomes.html()
+    if holes:
+        # In the panels' order, holes in their places (skipped ones too: their markers
+        # give way to their fallback): a layout may print the panels in turn.
+        for name in outcomes:
+            if name in holes:
+                html_by_name[name] = hole_marks.Hole(name)
+            elif name in shown:
+                html_by_name[name] = shown[name]
+    else:
+        html_by_name.update(shown)
     for name, queue_items in outcomes.queue_items():
         if name not in holes:
             collector.extend(queue_items)
     filled = {name: outcomes[name] for name in outcomes if name in holes} if holes else {}
-    for name in filled:  # skipped ones too: their markers give way to their fallback
-        html_by_name[name] = hole_marks.Hole(name)
     context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
     stored = render_to_string(template, context, request, using=using)
     return Assembled(stored, list(collector.record), filled)
