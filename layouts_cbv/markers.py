@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
@@ -44,10 +44,13 @@ def fill_queues(
     """
 
     rendered: dict[str, str] = {}
+    rendering: set[str] = set()
 
     def render(name: str) -> str:
         if name in rendered:
             return rendered[name]
+        if name in rendering:
+            return ""  # a queue inside itself would never end
         queue = queues.get(name) or RenderQueue()
         items = collector.items(name)
         if emitted is not None:
@@ -55,15 +58,23 @@ def fill_queues(
         if not items and not queue.template and type(queue).render is RenderQueue.render:
             html = ""  # what the plain queue renders for no items, without building it
         else:
-            html = queue.render(items, request)
+            rendering.add(name)
+            # A queue's template may render another queue, which leaves its marker.
+            html = _filled(queue.render(items, request), render)
+            rendering.discard(name)
         rendered[name] = html
         return html
 
+    return SafeString(_filled(html, render))  # a str: no lazy argument for mark_safe
+
+
+def _filled(html: str, render: Callable[[str], str]) -> str:
+    """Return ``html`` with each queue marker replaced by ``render(name)``."""
     # One pass: each marker found in turn (a plain search, faster than a pattern's), the
     # page copied once around them.
     at = html.find(_PREFIX)
     if at < 0:
-        return SafeString(html)
+        return html
     parts: list[str] = []
     done = 0
     while at >= 0:
@@ -75,5 +86,4 @@ def fill_queues(
         done = found.end()
         at = html.find(_PREFIX, done)
     parts.append(html[done:])
-    html = "".join(parts)
-    return SafeString(html)  # a str here: no lazy argument for mark_safe to look for
+    return "".join(parts)

@@ -153,6 +153,22 @@ def test_a_queue_whose_template_renders_another_queue_gets_it_filled():
     )
 
 
+def test_a_queue_whose_template_renders_itself_renders_once():
+    class SelfLayout(Layout):
+        abstract = True
+        template = "testapp/layout.html"
+        head_extras = RenderQueue(template="testapp/self_queue.html")
+
+    def meta(request):
+        add_to_queue(request, "head_extras", mark_safe('<meta name="x">'))
+        return "meta"
+
+    View = type("View", (PageView,), {"layout": SelfLayout, "sidebar": Panel(meta)})
+    body = text(render(View))
+    assert "<!--layouts_cbv:queue:" not in body
+    assert body.count('<meta name="x">') == 1
+
+
 def test_empty_queue_with_a_template_renders_nothing_outside_a_layout(rf):
     assert RenderQueue(template="testapp/wrapped_queue.html").render([], rf.get("/")) == ""
 
