@@ -353,6 +353,24 @@ def test_hooks_that_need_get_fall_back_to_rendering_with_a_warning(client, caplo
     assert caplog.text.count("NeedsObject has page_cache, but") == 1
 
 
+class NeedsObjectStreams(NeedsObject):
+    later = Panel(record("later", "<p>streamed later</p>"), stream=True)
+
+
+urlpatterns.append(path("needs-object-streams/", NeedsObjectStreams.as_view()))
+
+
+def test_after_falling_back_a_streamed_panel_is_rendered_and_sent_once(client):
+    # The page's panels were sorted once before the fallback; sorting them again when
+    # the view renders must not list any of them twice.
+    for _ in range(2):
+        calls.clear()
+        response = client.get("/needs-object-streams/")
+        body = b"".join(response.streaming_content).decode()
+        assert calls.count("later") == 1
+        assert body.count("<p>streamed later</p>") == 1
+
+
 class ChoosesPerRequest(CachedPage):
     def get_page_cache(self):
         return None if "fresh" in self.request.GET else super().get_page_cache()
