@@ -201,6 +201,8 @@ class Pipeline:
             return
         view = self.view
         self.layout = self.layout_class()(view)
+        # Afresh: a page cache that fell back to rendering resolved them before get().
+        self.panels, self.with_page, self.deferred, self.stream_flagged = {}, {}, [], []
         # One pass: pages of many panels pay for each look at every panel.
         for name, panel in view.get_panels().items():
             if not panel:
