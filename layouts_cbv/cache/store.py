@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("layouts_cbv")
 
-_UNCHECKED: Any = object()
-
 
 @dataclass(slots=True)
 class Slot:
@@ -155,10 +153,11 @@ class PageCache:
             if new_key is None:
                 del self.keys[name]
                 self.found.pop(name, None)
+                self._entries.pop(name, None)
                 continue
             self.keys[name] = new_key
             changed.append(name)
-        self._entries.clear()
+        # What was read under a changed key is read again, replacing it.
         for alias, names in self._by_alias(changed).items():
             self._read(alias, names)
 
@@ -182,23 +181,24 @@ class PageCache:
             generations.learn(alias, epoch, read)
         else:
             read = remembered[1]
-        keyed = self.keys
-        self.found.update({name: found.get(keyed[name]) for name in names})
-        self.generations.update({name: read[name] for name in names})
+        keyed, by_name, generations_by_name, entries = (
+            self.keys,
+            self.found,
+            self.generations,
+            self._entries,
+        )
+        for name in names:
+            raw = found.get(keyed[name])
+            by_name[name] = raw
+            generation = generations_by_name[name] = read[name]
+            # Each entry is checked once, as it is read.
+            entries[name] = None if raw is None else valid_entry(name, keyed[name], raw, generation)
 
     def entry(self, name: str) -> Stored | None:
         """Return the entry the lookup found for panel ``name``, as stored, if it is one
         of this release and of the current generation."""
         slot = self._slots.get(name)
-        if slot is not None:
-            return slot.entry
-        entry = self._entries.get(name, _UNCHECKED)
-        if entry is _UNCHECKED:
-            # Checked on first use (a KeyError would cost more than the check).
-            entry = self._entries[name] = valid_entry(
-                name, self.keys.get(name, ""), self.found.get(name), self.generations.get(name)
-            )
-        return entry
+        return slot.entry if slot is not None else self._entries.get(name)
 
     def slot(self, name: str) -> Slot:
         """Return the slot of the cached panel ``name``, made from the lookup when first
@@ -218,7 +218,8 @@ class PageCache:
 
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
-        entry = self.entry(name)
+        slot = self._slots.get(name)
+        entry = slot.entry if slot is not None else self._entries.get(name)
         if entry is None:
             return MISS, None
         fresh_until = entry[FRESH_UNTIL]
