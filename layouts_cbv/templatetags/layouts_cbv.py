@@ -48,10 +48,15 @@ class Panel(Tag):
     name = "panel"
     options = Options(Argument("panel_name"), blocks=[("endpanel", "fallback")])
 
+    def __init__(self, parser: Any, tokens: Any):
+        super().__init__(parser, tokens)
+        # The parsed name's expression, resolved as it is: a plain Argument's value
+        # adds nothing to it, and this runs for every panel of every page.
+        self.panel_name = self.kwargs["panel_name"].var
+
     def render(self, context: Context) -> str:
-        # One method, without Tag.render's generic argument dict: this runs for every
-        # panel of every page.
-        panel_name = self.kwargs["panel_name"].resolve(context)
+        # One method, without Tag.render's generic argument dict.
+        panel_name = self.panel_name.resolve(context)
         panels = context.get(PANELS_KEY) or NO_PANELS
         html = panels.get(panel_name)
         if isinstance(html, FILLED_LATER):
