@@ -152,18 +152,18 @@ class Outcomes(Mapping[str, PanelOutcome]):
         # look may find another one since; the page keeps the one it shows.
         self._entries: dict[str, Stored] = {}
 
-    def serve(self, name: str, state: str, html: SafeString, entry: Stored) -> None:
-        """Note that panel ``name`` is served from the lookup's ``entry``, as ``html``."""
-        assert self._page_cache is not None
-        self._order[name] = None
-        self._served[name] = state
-        self._html[name] = html
-        self._entries[name] = entry
-        self._depends_on[self._page_cache.planned[name].depends_on] = None
-        if entry[QUEUE_ITEMS]:
-            self._items[name] = entry[QUEUE_ITEMS]
-        if entry[HEADERS]:
-            self._headed.append(name)
+    def serve(
+        self, states: dict[str, str], html: dict[str, SafeString], entries: dict[str, Stored]
+    ) -> None:
+        """Note the panels served from the lookup's entries, each one's state, HTML and
+        entry by name (in order; kept, not copied). Once, before anything is added."""
+        assert self._page_cache is not None and not self._order
+        planned = self._page_cache.planned
+        self._order = dict.fromkeys(states)
+        self._served, self._html, self._entries = states, html, entries
+        self._depends_on = dict.fromkeys({planned[name].depends_on for name in states})
+        self._items = {name: e[QUEUE_ITEMS] for name, e in entries.items() if e[QUEUE_ITEMS]}
+        self._headed = [name for name, e in entries.items() if e[HEADERS]]
 
     def add(self, outcome: PanelOutcome) -> None:
         name = outcome.name
@@ -299,6 +299,10 @@ class PanelRenderer:
         outcomes = Outcomes(page_cache)
         jobs: list[_Job] = []  # to render, or to refresh after serving
         to_refresh: list[_Job] = []
+        others: list[PanelOutcome] = []  # not shown, or served with a condition's reads
+        states: dict[str, str] = {}  # of the panels served from the lookup
+        served: dict[str, SafeString] = {}
+        entries: dict[str, Stored] = {}
         now = time.time()
         request = self.request
         hit_signal = signals.panel_cache_hit.receivers
@@ -312,7 +316,7 @@ class PanelRenderer:
                     # Not on the page; what its condition read still varies the page.
                     outcome = PanelOutcome(name, EMPTY, skipped=True)
                     self._settle(job, outcome, page_cache)
-                    outcomes.add(outcome)
+                    others.append(outcome)
                     continue
             if page_cache is not None:
                 state, entry = page_cache.state(name, now)
@@ -323,18 +327,22 @@ class PanelRenderer:
                     # mark_safe's look for lazy arguments.
                     html = SafeString(for_serving(entry[HTML], request))
                     if job is None:
-                        outcomes.serve(name, state, html, entry)
+                        states[name], served[name], entries[name] = state, html, entry
                     else:  # its condition's reads are part of what it depends on
                         outcome = served_outcome(name, state, html, entry, page_cache)
                         outcome.depends_on = job.depends_on(NOTHING)
-                        outcomes.add(outcome)
+                        others.append(outcome)
                     if state == HIT:
                         continue
                     to_refresh.append(job or _Job(name, panel, request, self.layout_context))
                     continue
             jobs.append(job or _Job(name, panel, request, self.layout_context))
+        if states:
+            outcomes.serve(states, served, entries)
+        for outcome in others:
+            outcomes.add(outcome)
+        rendered: dict[str, PanelOutcome] = {}
         if jobs or to_refresh:
-            rendered: dict[str, PanelOutcome] = {}
 
             def done(job: _Job, outcome: PanelOutcome) -> None:
                 self._settle(job, outcome, page_cache)
@@ -347,9 +355,8 @@ class PanelRenderer:
             else:
                 outcomes.update(self._render_cached(jobs, to_refresh, page_cache, done))
             outcomes.update(rendered)
+        if others or jobs or to_refresh:
             outcomes.ordered(panels)
-        else:
-            rendered = {}
         if on_outcome is not None:
             for name in outcomes:
                 if name not in rendered:

@@ -638,8 +638,8 @@ MODULES: dict[str, Module] = {
                     "a refuted claim keeps its keys",
                 ),
                 (
-                    "slot.raw, slot.generation = self.found.get(name), self.generations.get(name)",
-                    "slot.raw, slot.generation = None, self.generations.get(name)",
+                    "slot.raw = entry if entry is not None else self._other.get(name)",
+                    "slot.raw = None",
                     "the raw entry is forgotten",
                 ),
             ),

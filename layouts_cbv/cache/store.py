@@ -86,13 +86,14 @@ class PageCache:
     request: HttpRequest | None = None  # set by add_panels()
 
     # The page's cached panels: each one's key for this request, its plan (shared by
-    # every request of the same panels: never changed here), what the lookup found
-    # under its key and the generation that was current.
+    # every request of the same panels: never changed here), the entry the lookup
+    # found under its key (None: none, or not a current one), anything else it found
+    # there, and the generations that were current, by alias.
     keys: dict[str, str] = field(default_factory=dict)
     planned: dict[str, plans.Planned] = field(default_factory=dict)
-    found: dict[str, Any] = field(default_factory=dict)
-    generations: dict[str, str | None] = field(default_factory=dict)
     _entries: dict[str, Stored | None] = field(default_factory=dict)
+    _other: dict[str, Any] = field(default_factory=dict)
+    _generations: dict[str, Mapping[str, str | None]] = field(default_factory=dict)
     _slots: dict[str, Slot] = field(default_factory=dict)
 
     # Other keys to read in the same calls (a cached page and its epochs), by alias.
@@ -152,8 +153,8 @@ class PageCache:
                 continue
             if new_key is None:
                 del self.keys[name]
-                self.found.pop(name, None)
                 self._entries.pop(name, None)
+                self._other.pop(name, None)
                 continue
             self.keys[name] = new_key
             changed.append(name)
@@ -181,18 +182,18 @@ class PageCache:
             generations.learn(alias, epoch, read)
         else:
             read = remembered[1]
-        keyed, by_name, generations_by_name, entries = (
-            self.keys,
-            self.found,
-            self.generations,
-            self._entries,
-        )
+        known = self._generations.get(alias)
+        self._generations[alias] = read if known is None or known is read else {**known, **read}
+        keyed, entries = self.keys, self._entries
         for name in names:
             raw = found.get(keyed[name])
-            by_name[name] = raw
-            generation = generations_by_name[name] = read[name]
+            if raw is None:
+                entries[name] = None
+                continue
             # Each entry is checked once, as it is read.
-            entries[name] = None if raw is None else valid_entry(name, keyed[name], raw, generation)
+            entry = entries[name] = valid_entry(name, keyed[name], raw, read[name])
+            if entry is None:
+                self._other[name] = raw
 
     def entry(self, name: str) -> Stored | None:
         """Return the entry the lookup found for panel ``name``, as stored, if it is one
@@ -207,8 +208,9 @@ class PageCache:
         if slot is None:
             planned = self.planned[name]
             slot = Slot(name, planned.strategy, self.keys[name], planned.alias, planned.depends_on)
-            slot.raw, slot.generation = self.found.get(name), self.generations.get(name)
-            slot.entry = self.entry(name)
+            entry = slot.entry = self._entries.get(name)
+            slot.raw = entry if entry is not None else self._other.get(name)
+            slot.generation = self._generations.get(planned.alias, {}).get(name)
             self._slots[name] = slot  # from now on, what the slot holds is the panel's
         return slot
 
