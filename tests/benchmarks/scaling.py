@@ -22,7 +22,7 @@ from tests.benchmarks.pages import ITEMS, SETTINGS, TITLE, cache_config
 from tests.benchmarks.sketch import SketchPanel, sketch_view
 
 SIZES = (1, 8, 32, 128)
-ROUNDS = 7
+ROUNDS = 15
 PANELS_PER_ROUND = 1600
 """Each page is requested about this many panels' worth per round (200 at most): small
 pages, whose slope is a few µs in a request of hundreds, get the most requests."""
