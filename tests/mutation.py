@@ -75,6 +75,7 @@ BACKENDS = "layouts_cbv/cache/backends.py"
 CSRF = "layouts_cbv/csrf.py"
 STORE = "layouts_cbv/cache/store.py"
 PLANS = "layouts_cbv/cache/plans.py"
+ENTRY = "layouts_cbv/cache/entry.py"
 NONCES = "layouts_cbv/nonces.py"
 PLACEHOLDERS = "layouts_cbv/placeholders.py"
 TRACKING = "layouts_cbv/tracking.py"
@@ -523,6 +524,26 @@ MODULES: dict[str, Module] = {
                     "",
                     "panels are not declared when looked up",
                 ),
+                (
+                    "memo = (default, conf.locale_middleware_installed(), tuple(panels), tuple(panels.values()))",
+                    "memo = (conf.locale_middleware_installed(), tuple(panels), tuple(panels.values()))",
+                    "a plan outlives a change of CACHE_BACKEND",
+                ),
+                (
+                    "memo = (default, conf.locale_middleware_installed(), tuple(panels), tuple(panels.values()))",
+                    "memo = (default, tuple(panels), tuple(panels.values()))",
+                    "a plan outlives LocaleMiddleware being added",
+                ),
+                (
+                    "memo = (default, conf.locale_middleware_installed(), tuple(panels), tuple(panels.values()))",
+                    "memo = (default, conf.locale_middleware_installed(), tuple(panels))",
+                    "panels of the same names share one plan",
+                ),
+                (
+                    "        alias = strategy.backend or default\n",
+                    "        alias = default\n",
+                    "a panel's own backend ignored",
+                ),
             ),
             *mutants(
                 BACKENDS,
@@ -530,6 +551,34 @@ MODULES: dict[str, Module] = {
                     "        return panel_key(panel_name)\n",
                     '        return "layouts:panel:same"\n',
                     "every sitewide panel shares one fixed key",
+                ),
+                (
+                    "if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():",
+                    "if conf.locale_middleware_installed():",
+                    "a sitewide subclass's own get_vary ignored: one fixed key",
+                ),
+                (
+                    "if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():",
+                    "if type(self).get_vary is not SitewideCache.get_vary:",
+                    "fixed sitewide keys without the language under LocaleMiddleware",
+                ),
+            ),
+            *mutants(
+                ENTRY,
+                (
+                    "        and value[0] == TAG\n",
+                    "",
+                    "is_entry does not check the tag",
+                ),
+                (
+                    "        and len(value) == SIZE\n",
+                    "",
+                    "is_entry does not check the size",
+                ),
+                (
+                    "        and type(value[QUEUE_ITEMS]) is tuple\n",
+                    "",
+                    "is_entry does not check the queue items",
                 ),
             ),
             *mutants(
@@ -641,6 +690,52 @@ MODULES: dict[str, Module] = {
                     "slot.raw = entry if entry is not None else self._other.get(name)",
                     "slot.raw = None",
                     "the raw entry is forgotten",
+                ),
+                (
+                    "slot.raw, slot.generation = self.found.get(name), self.generations.get(name)",
+                    "slot.raw, slot.generation = self.found.get(name), None",
+                    "a slot forgets the current generation",
+                ),
+                (
+                    "            slot.entry = self.entry(name)\n",
+                    "            slot.entry = None\n",
+                    "a slot forgets the entry the lookup found",
+                ),
+                (
+                    "        if now < fresh_until + entry[STALE_FOR]:\n            return STALE, entry",
+                    "        if now < fresh_until:\n            return STALE, entry",
+                    "state() ignores STALE_FOR",
+                ),
+                (
+                    "        slot = self._slots.get(name)\n        if slot is not None:\n            return slot.entry\n        try:",
+                    "        try:",
+                    "entry() ignores what a slot found since the lookup",
+                ),
+                (
+                    "        for alias, names in self._by_alias(changed).items():\n            self._read(alias, names)",
+                    "        pass",
+                    "a refuted claim's panels are not read again",
+                ),
+                (
+                    "        self._entries.clear()\n        for alias, names",
+                    "        for alias, names",
+                    "entries checked before a refuted claim are kept",
+                    "lookup() re-keys before anything asks for an entry: _entries is still empty",
+                ),
+                (
+                    "                self.found.pop(name, None)\n",
+                    "",
+                    "what the claimed user's key found is kept when the real one cannot be made",
+                ),
+                (
+                    "        if len(keys) < len(plan.by_name):\n",
+                    "        if not keys:\n",
+                    "no per-request key on a page that has a fixed one",
+                ),
+                (
+                    "        return name in self._page_cache.keys\n\n    def __iter__",
+                    "        return name in self._page_cache.planned\n\n    def __iter__",
+                    "a panel whose key could not be made counts as cached",
                 ),
             ),
         ],

@@ -1,5 +1,6 @@
 """Panel caching through whole pages, on every backend: hits, misses, queues, round trips."""
 
+import logging
 from collections import Counter
 
 import pytest
@@ -293,3 +294,62 @@ def test_an_invalidation_inside_a_transaction_is_done_again_when_it_commits(
     assert len(callbacks) == 1
     render(View)
     assert calls == ["a", "a"]  # what was rendered inside did not outlive the commit
+
+
+# -- What a set of panels is planned with: worked out once, redone when it changes ----
+
+TWO_ALIASES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "d"},
+    "fast": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "f"},
+}
+
+
+def test_a_new_cache_backend_setting_moves_a_view_already_served(settings):
+    settings.CACHES = TWO_ALIASES
+    View = view(sidebar=Panel(counted("side"), cache=cache.sitewide(60)))
+    render(View)
+    assert caches["default"].get("layouts:panel:sidebar") is not None
+    settings.LAYOUTS_CBV = {"CACHE_BACKEND": "fast"}
+    render(View), render(View)
+    assert caches["fast"].get("layouts:panel:sidebar") is not None
+    assert calls == ["side", "side"]  # a miss in the new alias, then a hit there
+
+
+def test_panels_of_the_same_name_on_two_views_keep_their_own_strategies():
+    Shared = view(sidebar=Panel(counted("shared"), cache=cache.sitewide(60)))
+    ByPath = view(sidebar=Panel(counted("by-path"), cache=cache.per_path(60)))
+    render(Shared)
+    assert "<p>by-path #1</p>" in text(render(ByPath, path="/b/"))
+    assert calls == ["shared", "by-path"]
+    assert caches["default"].get("layouts:panel:sidebar:/b/") is not None
+
+
+class ByCountry(cache.SitewideCache):
+    """Sitewide, but keyed on a header by a get_vary of its own."""
+
+    varies_on = frozenset({"header:X-Country"})
+
+    def get_vary(self, request):
+        return request.headers.get("X-Country", "")
+
+
+def test_a_sitewide_subclass_with_its_own_get_vary_is_keyed_per_request():
+    from django.test import RequestFactory
+
+    View = view(sidebar=Panel(lambda r: f"<p>{r.headers['X-Country']}</p>", cache=ByCountry(60)))
+    for country in ("FR", "DE", "FR"):
+        response = View.as_view()(RequestFactory().get("/", headers={"X-Country": country}))
+        response.render()
+        assert f"<p>{country}</p>" in text(response)
+    assert caches["default"].get("layouts:panel:sidebar:DE") is not None
+
+
+def test_a_panel_whose_key_cannot_be_made_renders_uncached(caplog):
+    def no_key(request):
+        raise LookupError("no key for this request")
+
+    View = view(sidebar=Panel(counted("side"), cache=cache.custom(no_key, 60, varies_on=())))
+    with caplog.at_level(logging.ERROR, logger="layouts_cbv"):
+        for number in (1, 2):
+            assert f"<p>side #{number}</p>" in text(render(View))
+    assert "could not be made" in caplog.text

@@ -65,7 +65,24 @@ class AsyncPage(Page):
         return self.render_to_response(self.get_context_data(**kwargs))
 
 
+class MembersOnly(cache.PerUserCache):
+    """Per user, and no key for anonymous visitors: their panel renders uncached."""
+
+    varies_on = frozenset({"user"})
+
+    def get_vary(self, request):
+        vary = super().get_vary(request)
+        if vary == "anonymous":
+            raise LookupError("no entry for anonymous visitors")
+        return vary
+
+
+class MembersPanels(Panels):
+    account = Panel(who, cache=MembersOnly(600))
+
+
 urlpatterns = [
+    path("members/", MembersPanels.as_view()),
     path("async-page/", AsyncPage.as_view()),
     path("panels/", Panels.as_view()),
     path("page/", Page.as_view()),
@@ -129,6 +146,16 @@ def test_a_new_password_ends_other_sessions_at_once(alice, url):
     alice.save()
     body = stolen.get(url).content.decode()
     assert "you are alice" not in body and "you are anonymous" in body
+
+
+def test_a_refuted_claim_whose_real_visitor_has_no_key_never_gets_the_claimed_entry(alice):
+    stolen = logged_in(alice)
+    stolen.get("/members/"), stolen.get("/members/")
+    alice.set_password("new password")
+    alice.save()
+    body = stolen.get("/members/").content.decode()
+    assert "you are alice" not in body and "you are anonymous" in body
+    assert renders == ["alice", "anonymous"]  # rendered for the visitor, never stored
 
 
 @pytest.mark.parametrize("url", URLS)

@@ -29,12 +29,16 @@ View = type(
 urlpatterns = [path("about/", View.as_view())]
 
 
-@pytest.fixture
-def localized(settings):
+def localize(settings):
     settings.ROOT_URLCONF = __name__
     settings.LANGUAGES = [("en", "English"), ("fr", "French")]
     settings.LANGUAGE_CODE = "en"
     settings.MIDDLEWARE = [*settings.MIDDLEWARE[:1], LOCALE, *settings.MIDDLEWARE[1:]]
+
+
+@pytest.fixture
+def localized(settings):
+    localize(settings)
 
 
 def test_a_french_visitor_never_gets_the_english_panel(localized):
@@ -62,3 +66,13 @@ def test_without_locale_middleware_keys_are_exactly_the_seed_table(settings):
         Client().get("/about/")
     assert caches["default"].get("layouts:panel:greet") is not None
     assert caches["default"].get("layouts:panel:where:/about/") is not None
+
+
+def test_locale_middleware_added_later_keys_a_view_already_served_by_language(settings):
+    settings.ROOT_URLCONF = __name__
+    Client().get("/about/")
+    assert caches["default"].get("layouts:panel:greet") is not None
+    localize(settings)
+    french = Client(headers={"accept-language": "fr"}).get("/about/").content.decode()
+    assert "<p>Oui (fr)</p>" in french
+    assert caches["default"].get("layouts:panel:greet:fr") is not None

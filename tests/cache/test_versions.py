@@ -73,3 +73,23 @@ def test_entry_whose_classes_no_longer_load_is_a_miss(caplog):
         assert "<p>1</p>" in text(render(View))
     assert "unreadable value" in caplog.text
     assert "<p>1</p>" in text(render(View))  # rewritten, and it hits now
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        (entries.TAG, "<p>forged</p>", (), "generation", 0.0, 1e12, 0, 0),  # an item short
+        (entries.TAG, "<p>forged</p>", [], "generation", 0.0, 1e12, 0, 0, None),  # a list
+    ],
+    ids=["an-item-short", "queue-items-not-a-tuple"],
+)
+def test_a_value_under_todays_tag_not_of_todays_shape_is_a_miss(caplog, forged):
+    render(View)
+    # Of the current generation: only its shape tells it is not an entry.
+    generation = caches["default"].get("layouts:gen:side")
+    caches["default"].set(
+        "layouts:panel:side", tuple(generation if item == "generation" else item for item in forged)
+    )
+    with caplog.at_level(logging.WARNING, logger="layouts_cbv"):
+        assert "<p>2</p>" in text(render(View))
+    assert "of this release" in caplog.text
