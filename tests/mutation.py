@@ -179,6 +179,7 @@ PIPELINE_TESTS = (
     "tests/test_partials.py",
     "tests/test_async.py",
     "tests/test_mixins.py",
+    "tests/test_streaming.py",
 )
 DEFERRED_TESTS = (
     "tests/test_pins_deferred.py",
@@ -1412,6 +1413,9 @@ MODULES: dict[str, Module] = {
                 "            request.method not in pages.CACHEABLE_METHODS\n            or ",
                 "            ",
                 "any method served from the page cache",
+                "LayoutMixin.setup() enters only the handler of a GET or HEAD request through the "
+                "pipeline, so page_applies() never sees another method (a POST that calls get() "
+                "calls it unwrapped: test_post_is_never_served_from_the_page_cache)",
             ),
             (
                 "            or self.deferred_name is not None\n",
@@ -1492,6 +1496,26 @@ MODULES: dict[str, Module] = {
                 "            if panel.defer:\n                self.deferred.append(name)\n            else:\n                self.with_page[name] = panel",
                 "            if panel.defer:\n                self.deferred.append(name)\n            self.with_page[name] = panel",
                 "deferred panels rendered into the page",
+            ),
+            (
+                "            if panel.stream:\n                self.stream_flagged.append(name)",
+                "            if False:\n                self.stream_flagged.append(name)",
+                "panels declared stream=True are not streamed",
+            ),
+            (
+                "            if not panel:\n                continue\n",
+                "",
+                "a panel set to None is resolved",
+            ),
+            (
+                "streamed = panels if self.view.get_stream_panels() else self.stream_flagged",
+                "streamed = self.stream_flagged",
+                "stream_panels ignored",
+            ),
+            (
+                '                    keys.get(name, ""),\n',
+                '                    "",\n',
+                "the account loses the panels' keys",
             ),
         ),
     ),
@@ -1745,6 +1769,16 @@ MODULES: dict[str, Module] = {
                     'if "Cache-Control" in response or len(directives) != 1:',
                     "if len(directives) != 1:",
                     "one directive replaces an existing Cache-Control",
+                ),
+                (
+                    "if not (headers.vary or headers.cache_control or headers.cookies):",
+                    "if not (headers.vary or headers.cache_control):",
+                    "a panel whose only header is a cookie is passed over",
+                ),
+                (
+                    "        depends_on[panel_depends_on] = None\n",
+                    "        depends_on = depends_on or {panel_depends_on: None}\n",
+                    "only the first panel's depends_on counts",
                 ),
             ),
         ],

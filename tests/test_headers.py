@@ -79,6 +79,17 @@ def test_vary_cookie_when_any_part_depends_on_the_visitor(panel, varies):
         assert has_vary_header(get(View), "Cookie") is varies
 
 
+def test_vary_counts_every_part_not_only_the_first():
+    View = view(
+        shared=Panel(plain, cache=cache.sitewide(60)),
+        mine=Panel(plain, cache=cache.per_user(60)),
+        local=Panel(plain, cache=cache.custom(lambda r: "", 60, varies_on={"header:X-Country"})),
+    )
+    for _ in range(2):  # on the miss and on the hit
+        response = get(View)
+        assert has_vary_header(response, "Cookie") and has_vary_header(response, "X-Country")
+
+
 @pytest.mark.parametrize("page_cache", [None, cache.per_path(60)])
 def test_vary_lists_only_real_header_names(page_cache):
     View = view(box=Panel(plain, cache=cache.per_user(60)), page_cache=page_cache)

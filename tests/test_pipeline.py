@@ -39,9 +39,15 @@ class CountedPage(Counted):
     page_cache = cache.per_path(60)
 
 
+class Trimmed(CountedPage):
+    def get_panels(self):
+        return {**super().get_panels(), "plain": None}  # None leaves the name out
+
+
 urlpatterns = [
     path("counted/", Counted.as_view()),
     path("counted-page/", CountedPage.as_view()),
+    path("trimmed/", Trimmed.as_view()),
     path("layouts/", include("layouts_cbv.urls")),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
@@ -110,6 +116,26 @@ def test_report_and_server_timing_tell_one_account_whichever_entry(settings, ali
     deferred = alice.get(url.replace("&amp;", "&"))
     assert [row["name"] for row in report.records(deferred.wsgi_request)] == ["later"]
     assert states(deferred) == {"later": "uncached"}
+
+
+def test_the_report_tells_each_cached_panels_key(alice):
+    pk = User.objects.get(username="alice").pk
+    for _ in range(2):  # the miss, then a page hit
+        response = alice.get("/counted-page/")
+        keys = {row["name"]: row["key"] for row in report.records(response.wsgi_request)}
+        assert keys == {
+            "nav": "layouts:panel:nav",
+            "mine": f"layouts:panel:mine:{pk}",
+            "plain": "",
+            "later": "",
+        }
+
+
+def test_a_panel_get_panels_sets_to_none_is_left_out(alice):
+    for _ in range(2):  # the miss, then a page hit
+        body = alice.get("/trimmed/").content.decode()
+        assert "<nav>nav</nav>" in body and "<p>plain</p>" not in body
+        assert 'id="plain"' not in body
 
 
 def test_signals_tell_baked_panels_as_hits_of_the_page(alice):
