@@ -87,6 +87,7 @@ DEFERRED = "layouts_cbv/deferred.py"
 VIEWS = "layouts_cbv/views.py"
 CLONE = "layouts_cbv/clone.py"
 HEADERS = "layouts_cbv/headers.py"
+RENDERING = "layouts_cbv/rendering.py"
 
 CACHE_TESTS = (
     "tests/cache/test_pins_keys.py",
@@ -197,6 +198,22 @@ CLONE_TESTS = (
     "tests/cache/test_pins_pages.py",
     "tests/cache/test_pages.py",
     "tests/test_pipeline.py",
+)
+# Serving cached panels without an object each (issue 16): Outcomes, served outcomes and
+# what assembly and the headers read of them.
+RENDERING_TESTS = (
+    "tests/test_headers.py",
+    "tests/cache/test_pins_store.py",
+    "tests/cache/test_pins_pages.py",
+    "tests/test_pipeline.py",
+    "tests/test_queues.py",
+    "tests/test_timing.py",
+    "tests/test_pins_csrf.py",
+    "tests/cache/test_pages.py",
+    "tests/cache/test_caching.py",
+    "tests/cache/test_stampede.py",
+    "tests/test_streaming.py",
+    "tests/test_panel.py",
 )
 
 MODULES: dict[str, Module] = {
@@ -1782,6 +1799,112 @@ MODULES: dict[str, Module] = {
                 ),
             ),
         ],
+    ),
+    "layouts_cbv.rendering": Module(
+        RENDERING_TESTS,
+        mutants(
+            RENDERING,
+            (
+                "                yield name, self._html[name], entry[QUEUE_ITEMS]  # type: ignore[index]",
+                "                yield name, self._html[name], ()",
+                "shown() drops served panels' queue items",
+            ),
+            (
+                "                if not outcome.skipped:\n                    yield name, outcome.html",
+                "                if True:\n                    yield name, outcome.html",
+                "shown() yields panels whose condition is false",
+            ),
+            (
+                "                page_cache.planned[name].depends_on,\n                PanelHeaders(*headers)",
+                "                NOTHING,\n                PanelHeaders(*headers)",
+                "header_parts() drops what served panels depend on",
+            ),
+            (
+                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                True,",
+                "                NO_HEADERS,\n                True,",
+                "header_parts() drops served panels' own headers",
+            ),
+            (
+                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                True,",
+                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                False,",
+                "header_parts() tells served panels as rendered",
+                "a served panel's headers come from its entry, which keeps no cookies: from_cache "
+                "decides only whether cookies are applied",
+            ),
+            (
+                "            yield outcome.depends_on, outcome.headers, outcome.from_cache",
+                "            yield outcome.depends_on, outcome.headers, True",
+                "header_parts() tells rendered panels as served",
+            ),
+            (
+                "        self._made[outcome.name] = outcome\n        self._served.pop(outcome.name, None)",
+                "        self._made[outcome.name] = outcome",
+                "a panel added after being served is still told as served",
+                "no panel of one Outcomes is both served and added: render_all serves or renders "
+                "each panel once, and the page later adds only panels it has not rendered "
+                "(streamed and placed ones)",
+            ),
+            (
+                "            outcomes.update(rendered)\n            outcomes.ordered(panels)",
+                "            outcomes.update(rendered)",
+                "rendered panels come after served ones",
+            ),
+            (
+                "        page_cache.keys[name],\n        page_cache.planned[name].depends_on,\n    )",
+                "        page_cache.keys[name],\n        NOTHING,\n    )",
+                "a served panel's outcome depends on nothing",
+            ),
+            (
+                "        entry[GENERATION],\n",
+                "        None,\n",
+                "a served panel's outcome has no generation",
+            ),
+            (
+                "        entry,  # raw\n",
+                "        None,  # raw\n",
+                "a served panel's outcome forgets its entry",
+            ),
+            (
+                "        entry[FRESH_UNTIL],\n        page_cache.keys[name],",
+                "        None,\n        page_cache.keys[name],",
+                "a served panel's outcome has no freshness",
+            ),
+            (
+                "        state,\n        entry[COST_US] / 1e6,",
+                "        HIT,\n        entry[COST_US] / 1e6,",
+                "a served panel's outcome always says hit",
+            ),
+            (
+                "        html,\n        entry[QUEUE_ITEMS],\n        False,  # failed",
+                "        html,\n        (),\n        False,  # failed",
+                "a served panel's outcome has no queue items",
+            ),
+            (
+                "        page_cache.keys[name],\n        page_cache.planned",
+                '        "",\n        page_cache.planned',
+                "a served panel's outcome has no key",
+            ),
+            (
+                "                        outcome.depends_on = job.depends_on(NOTHING)\n                        outcomes.add(outcome)",
+                "                        outcomes.add(outcome)",
+                "a served panel's condition does not vary the page",
+            ),
+            (
+                "                    if state == HIT:\n                        continue",
+                "                    if True:\n                        continue",
+                "a served panel is never refreshed (stale or early)",
+            ),
+            (
+                "                    html = SafeString(for_serving(entry[HTML], request))",
+                "                    html = SafeString(entry[HTML])",
+                "served panels keep their placeholders",
+            ),
+            (
+                "                if name not in rendered:\n                    on_outcome(outcomes[name])",
+                "                if False:\n                    on_outcome(outcomes[name])",
+                "on_outcome never told of served panels",
+            ),
+        ),
     ),
 }
 

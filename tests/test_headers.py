@@ -71,6 +71,8 @@ def _reset():
         (Panel(plain, cache=cache.custom(lambda r: "k", 60, varies_on={"user"})), True),
         (Panel(greeting), True),  # uncached, but it read the user
         (Panel(plain, condition=lambda r: r.user.is_authenticated), True),
+        # cached for everyone, but whether it shows depends on the visitor
+        (Panel(plain, cache=cache.sitewide(60), condition=lambda r: r.user.is_anonymous), True),
     ],
 )
 def test_vary_cookie_when_any_part_depends_on_the_visitor(panel, varies):

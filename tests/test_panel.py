@@ -7,6 +7,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from layouts_cbv import Panel, cache
+from tests.testapp.layouts import EveryPanelLayout
 from tests.testapp.views import PageView
 from tests.utils import render, text
 
@@ -81,6 +82,14 @@ def test_condition_false_skips_panel_and_shows_fallback():
             path="/?show=1",
         )
     )
+
+
+def test_a_panel_whose_condition_is_false_is_not_among_the_layouts_panels():
+    # EveryPanelLayout writes a <section> for each entry of the template's ``panels``.
+    body = page_with(
+        layout=EveryPanelLayout, sidebar=Panel(literal="shown", condition=lambda r: False)
+    )
+    assert 'id="sidebar"' not in body and "shown" not in body
 
 
 def test_empty_output_shows_fallback():

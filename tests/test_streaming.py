@@ -301,6 +301,31 @@ def test_a_streamed_panel_found_in_the_cache_goes_in_the_shell(client, gates):
     assert gates["slow"].renders == 1
 
 
+def test_a_streamed_panel_another_request_is_rendering_arrives_in_its_chunk(gates):
+    first = {}
+
+    def another_request():
+        first["body"] = "".join(chunks(Client().get("/cached/")))
+
+    thread = threading.Thread(target=another_request)
+    thread.start()
+    try:
+        for _ in range(WAIT * 100):  # until it holds the panel's lock, held at the gate
+            if gates["slow"].renders:
+                break
+            threading.Event().wait(0.01)
+        response = Client().get("/cached/")
+        assert response.streaming  # not in the cache yet: streamed
+        threading.Timer(0.2, gates["slow"].opened.set).start()
+        body = "".join(chunks(response))  # waits for the other request's render
+    finally:
+        gates["slow"].opened.set()
+        thread.join(WAIT)
+    assert gates["slow"].renders == 1  # rendered once, by the other request
+    assert '<noscript data-layouts-stream="slow"><!----><p>the slow panel</p>' in body
+    assert "<p>the slow panel</p>" in first["body"]
+
+
 def test_with_caching_off_the_page_still_streams(client, gates, settings):
     settings.LAYOUTS_CBV = {"CACHE_ENABLED": False}
     assert "<p>the slow panel</p>" in opened_all(client.get("/page/"))

@@ -353,3 +353,19 @@ def test_a_panel_whose_key_cannot_be_made_renders_uncached(caplog):
         for number in (1, 2):
             assert f"<p>side #{number}</p>" in text(render(View))
     assert "could not be made" in caplog.text
+
+
+def test_replayed_items_keep_the_panels_order_among_rendered_ones():
+    def uncached(request):
+        add_script(request, "/first.js")
+        return "<p>first</p>"
+
+    View = view(
+        first=Panel(uncached),
+        second=Panel(counted("second"), cache=cache.sitewide(60)),
+    )
+    render(View)
+    body = text(render(View))  # the second panel served from its entry, the first rendered
+    assert calls == ["second"]
+    assert body.index('src="/first.js"') < body.index('src="/second.js"')
+    assert body.index('id="first"') < body.index('id="second"')

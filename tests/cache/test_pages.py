@@ -129,6 +129,16 @@ def test_holes_keep_their_place_among_the_panels_the_layout_sees(client):
     assert calls.count("nav") == 1  # the second was a page hit, nav baked in
 
 
+def test_a_page_built_from_its_baked_panels_entries_knows_them_again(client):
+    client.get("/page/?first")  # renders the baked panels and stores their entries
+    client.get("/page/?second")  # another page, built with them served from their entries
+    cache.invalidate_all("another_panel")  # a new epoch: the page checks what it baked in
+    calls.clear()
+    body = client.get("/page/?second").content.decode()
+    assert "view" not in calls, "the page recorded its baked panels as they are not"
+    assert "<nav>baked nav</nav>" in body and "<p>baked per path</p>" in body
+
+
 def test_warm_hit_with_holes_costs_one_cache_call(settings, alice_and_bob):
     settings.CACHES = {"default": {"BACKEND": "tests.cache.counting.CountingLocMemCache"}}
     client = alice_and_bob["alice"]
@@ -411,3 +421,14 @@ def test_a_signed_in_visitor_gets_a_stable_etag_and_a_304(alice_and_bob):
     theirs = bob.get("/form-hole/")
     assert theirs["ETag"] != first["ETag"]  # another visitor's hole: another validator
     assert bob.get("/form-hole/", headers={"if-none-match": first["ETag"]}).status_code == 200
+
+
+def test_visitors_whose_holes_were_cached_at_the_same_instant_get_their_own_etags(
+    alice_and_bob, monkeypatch
+):
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)  # as a coarse clock would make it
+    for client in alice_and_bob.values():
+        client.get("/form-hole/")  # each visitor's hole cached, written at the same time
+    etags = {name: client.get("/form-hole/")["ETag"] for name, client in alice_and_bob.items()}
+    assert etags["alice"] != etags["bob"]

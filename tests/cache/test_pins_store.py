@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import path
 from django.views.generic import TemplateView
 
-from layouts_cbv import LayoutMixin, Panel, cache
+from layouts_cbv import LayoutMixin, Panel, cache, report
 from layouts_cbv.cache.refresh import wait_for_refreshes
 from tests import servers
 from tests.testapp.layouts import EveryPanelLayout
@@ -140,6 +140,17 @@ def test_a_failed_background_refresh_gives_its_lock_back_and_keeps_the_stale_ent
     wait_for_refreshes()  # refreshed again at once, not after LOCK_TIMEOUT
     assert renders["n"] == 3
     assert "<p>render 3</p>" in page(client)
+
+
+def test_a_stale_entry_served_while_it_refreshes_is_reported_stale(client, clock):
+    start = clock["t"]
+    page(client)
+    clock["t"] = start + 3
+    response = client.get("/stale/")
+    wait_for_refreshes()
+    assert "<p>render 1</p>" in response.content.decode()
+    states = {row["name"]: row["state"] for row in report.records(response.wsgi_request)}
+    assert states == {"stale": "stale"}
 
 
 def test_a_refresh_finished_between_lookup_and_lock_is_not_done_again(client, clock, monkeypatch):
