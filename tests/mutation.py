@@ -88,6 +88,9 @@ VIEWS = "layouts_cbv/views.py"
 CLONE = "layouts_cbv/clone.py"
 HEADERS = "layouts_cbv/headers.py"
 RENDERING = "layouts_cbv/rendering.py"
+MARKERS = "layouts_cbv/markers.py"
+ASSEMBLY = "layouts_cbv/assembly.py"
+TAGS = "layouts_cbv/templatetags/layouts_cbv.py"
 
 CACHE_TESTS = (
     "tests/cache/test_pins_keys.py",
@@ -214,6 +217,17 @@ RENDERING_TESTS = (
     "tests/cache/test_stampede.py",
     "tests/test_streaming.py",
     "tests/test_panel.py",
+)
+# Queue markers filled in one pass, and the {% panel %} tag reading what assembly gives it.
+MARKERS_TESTS = (
+    "tests/templatetags/test_layouts_cbv.py",
+    "tests/test_queues.py",
+    "tests/test_layout.py",
+    "tests/test_panel.py",
+    "tests/test_badges.py",
+    "tests/test_deferred.py",
+    "tests/test_streaming.py",
+    "tests/cache/test_pages.py",
 )
 
 MODULES: dict[str, Module] = {
@@ -1905,6 +1919,95 @@ MODULES: dict[str, Module] = {
                 "on_outcome never told of served panels",
             ),
         ),
+    ),
+    "layouts_cbv.markers+assembly+templatetags": Module(
+        MARKERS_TESTS,
+        [
+            *mutants(
+                MARKERS,
+                (
+                    "    parts.append(html[done:])\n",
+                    "",
+                    "the text after the last marker is dropped",
+                ),
+                (
+                    "        parts += (html[done:at], render(found.group(1)))",
+                    "        parts += (html[done : found.end()], render(found.group(1)))",
+                    "markers are kept beside what fills them",
+                ),
+                (
+                    "            at = html.find(_PREFIX, at + len(_PREFIX))\n            continue",
+                    "            break",
+                    "markers after a malformed one are left unfilled",
+                ),
+                (
+                    "        if name in rendered:\n            return rendered[name]\n",
+                    "",
+                    "a queue is rendered once per marker",
+                    "a queue renders the same items for the same request the same way: a second "
+                    "marker of it gets the same HTML either way",
+                ),
+                (
+                    "        rendered[name] = html\n",
+                    "",
+                    "a queue's HTML is not remembered for its next marker",
+                    "as above: without the memo it is rendered again, to the same HTML",
+                ),
+                (
+                    "if not items and not queue.template and type(queue).render is RenderQueue.render:",
+                    "if not items:",
+                    "a custom queue's own render() skipped when it has no items",
+                ),
+                (
+                    "if not items and not queue.template and type(queue).render is RenderQueue.render:",
+                    "if not items and type(queue).render is RenderQueue.render:",
+                    "an empty queue's template is not rendered",
+                    "RenderQueue.render returns an empty string for no items before it looks at "
+                    "its template",
+                ),
+            ),
+            *mutants(
+                ASSEMBLY,
+                (
+                    '    html_by_name.badges = conf.get("BADGES")\n',
+                    "",
+                    "badges never marked in a layout",
+                ),
+                (
+                    "            if queue_items:\n                collector.extend(queue_items)",
+                    "            if False:\n                collector.extend(queue_items)",
+                    "panels' queue items never collected",
+                ),
+                (
+                    "    for name in filled:  # skipped ones too",
+                    "    for name in filled if False else ():  # skipped ones too",
+                    "holes are not left as holes",
+                ),
+            ),
+            *mutants(
+                TAGS,
+                (
+                    "        elif not html or html.isspace():",
+                    "        elif not html:",
+                    "a panel of whitespace hides its fallback",
+                ),
+                (
+                    '            html = html.wrap(self.blocks["fallback"].render(context))',
+                    '            html = html.wrap("")',
+                    "a hole or deferred panel shows no fallback",
+                ),
+                (
+                    "        panels = context.get(PANELS_KEY) or NO_PANELS\n",
+                    "        panels = context.get(PANELS_KEY)\n",
+                    "{% panel %} outside a layout fails",
+                ),
+                (
+                    '        if getattr(panels, "badges", False):',
+                    "        if False:",
+                    "{% panel %} never marks badges",
+                ),
+            ),
+        ],
     ),
 }
 

@@ -169,6 +169,34 @@ def test_a_queue_whose_template_renders_itself_renders_once():
     assert body.count('<meta name="x">') == 1
 
 
+class DefaultMeta(RenderQueue):
+    """A queue of its own making: a default when no panel added anything."""
+
+    def render(self, items, request=None):
+        return super().render(items, request) or mark_safe('<meta name="robots" content="all">')
+
+
+class DefaultMetaLayout(Layout):
+    abstract = True
+    template = "testapp/layout.html"
+    head_extras = DefaultMeta()
+
+
+def test_a_queue_with_its_own_render_is_asked_even_when_empty():
+    View = type("View", (PageView,), {"layout": DefaultMetaLayout})
+    assert '<meta name="robots" content="all">' in text(render(View))
+
+
+def test_text_that_looks_like_a_broken_marker_leaves_the_markers_after_it_working():
+    # Not a marker (a space in the name), above {% renderscripts %} in the layout.
+    broken = "<!--layouts_cbv:queue:not a name-->"
+    View = type("View", (PageView,), {"sidebar": Panel(literal=f"<p>{broken}</p>")})
+    body = text(render(View))
+    assert f"<p>{broken}</p>" in body
+    assert '<script src="/static/nav.js"></script>' in body
+    assert "<!--layouts_cbv:queue:scripts-->" not in body
+
+
 def test_empty_queue_with_a_template_renders_nothing_outside_a_layout(rf):
     assert RenderQueue(template="testapp/wrapped_queue.html").render([], rf.get("/")) == ""
 

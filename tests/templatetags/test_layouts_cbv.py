@@ -32,6 +32,11 @@ def test_panel_tag(source, panels, expected):
     assert render(source, {PANELS_KEY: panels, "name": "side", "who": "ctx"}) == expected
 
 
+def test_panel_tag_outside_a_layout_shows_its_fallback():
+    # No panels in the context: a template rendered on its own, or the view's content.
+    assert render('{% panel "nav" %}fallback{% endpanel %}') == "fallback"
+
+
 def test_panel_tag_without_endpanel_is_a_syntax_error():
     with pytest.raises(TemplateSyntaxError):
         render('{% panel "nav" %}')
