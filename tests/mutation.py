@@ -584,16 +584,6 @@ MODULES: dict[str, Module] = {
                     '        return "layouts:panel:same"\n',
                     "every sitewide panel shares one fixed key",
                 ),
-                (
-                    "if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():",
-                    "if conf.locale_middleware_installed():",
-                    "a sitewide subclass's own get_vary ignored: one fixed key",
-                ),
-                (
-                    "if type(self).get_vary is not SitewideCache.get_vary or conf.locale_middleware_installed():",
-                    "if type(self).get_vary is not SitewideCache.get_vary:",
-                    "fixed sitewide keys without the language under LocaleMiddleware",
-                ),
             ),
             *mutants(
                 ENTRY,
@@ -724,40 +714,14 @@ MODULES: dict[str, Module] = {
                     "the raw entry is forgotten",
                 ),
                 (
-                    "slot.raw, slot.generation = self.found.get(name), self.generations.get(name)",
-                    "slot.raw, slot.generation = self.found.get(name), None",
-                    "a slot forgets the current generation",
-                ),
-                (
-                    "            slot.entry = self.entry(name)\n",
-                    "            slot.entry = None\n",
-                    "a slot forgets the entry the lookup found",
-                ),
-                (
                     "        if now < fresh_until + entry[STALE_FOR]:\n            return STALE, entry",
                     "        if now < fresh_until:\n            return STALE, entry",
                     "state() ignores STALE_FOR",
                 ),
                 (
-                    "        slot = self._slots.get(name)\n        if slot is not None:\n            return slot.entry\n        try:",
-                    "        try:",
-                    "entry() ignores what a slot found since the lookup",
-                ),
-                (
                     "        for alias, names in self._by_alias(changed).items():\n            self._read(alias, names)",
                     "        pass",
                     "a refuted claim's panels are not read again",
-                ),
-                (
-                    "        self._entries.clear()\n        for alias, names",
-                    "        for alias, names",
-                    "entries checked before a refuted claim are kept",
-                    "lookup() re-keys before anything asks for an entry: _entries is still empty",
-                ),
-                (
-                    "                self.found.pop(name, None)\n",
-                    "",
-                    "what the claimed user's key found is kept when the real one cannot be made",
                 ),
                 (
                     "        if len(keys) < len(plan.by_name):\n",
@@ -1819,49 +1783,9 @@ MODULES: dict[str, Module] = {
         mutants(
             RENDERING,
             (
-                "                yield name, self._html[name], entry[QUEUE_ITEMS]  # type: ignore[index]",
-                "                yield name, self._html[name], ()",
-                "shown() drops served panels' queue items",
-            ),
-            (
-                "                if not outcome.skipped:\n                    yield name, outcome.html",
-                "                if True:\n                    yield name, outcome.html",
-                "shown() yields panels whose condition is false",
-            ),
-            (
-                "                page_cache.planned[name].depends_on,\n                PanelHeaders(*headers)",
-                "                NOTHING,\n                PanelHeaders(*headers)",
-                "header_parts() drops what served panels depend on",
-            ),
-            (
-                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                True,",
-                "                NO_HEADERS,\n                True,",
-                "header_parts() drops served panels' own headers",
-            ),
-            (
-                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                True,",
-                "                PanelHeaders(*headers) if headers else NO_HEADERS,\n                False,",
-                "header_parts() tells served panels as rendered",
-                "a served panel's headers come from its entry, which keeps no cookies: from_cache "
-                "decides only whether cookies are applied",
-            ),
-            (
                 "            yield outcome.depends_on, outcome.headers, outcome.from_cache",
                 "            yield outcome.depends_on, outcome.headers, True",
                 "header_parts() tells rendered panels as served",
-            ),
-            (
-                "        self._made[outcome.name] = outcome\n        self._served.pop(outcome.name, None)",
-                "        self._made[outcome.name] = outcome",
-                "a panel added after being served is still told as served",
-                "no panel of one Outcomes is both served and added: render_all serves or renders "
-                "each panel once, and the page later adds only panels it has not rendered "
-                "(streamed and placed ones)",
-            ),
-            (
-                "            outcomes.update(rendered)\n            outcomes.ordered(panels)",
-                "            outcomes.update(rendered)",
-                "rendered panels come after served ones",
             ),
             (
                 "        page_cache.keys[name],\n        page_cache.planned[name].depends_on,\n    )",
@@ -1889,19 +1813,9 @@ MODULES: dict[str, Module] = {
                 "a served panel's outcome always says hit",
             ),
             (
-                "        html,\n        entry[QUEUE_ITEMS],\n        False,  # failed",
-                "        html,\n        (),\n        False,  # failed",
-                "a served panel's outcome has no queue items",
-            ),
-            (
                 "        page_cache.keys[name],\n        page_cache.planned",
                 '        "",\n        page_cache.planned',
                 "a served panel's outcome has no key",
-            ),
-            (
-                "                        outcome.depends_on = job.depends_on(NOTHING)\n                        outcomes.add(outcome)",
-                "                        outcomes.add(outcome)",
-                "a served panel's condition does not vary the page",
             ),
             (
                 "                    if state == HIT:\n                        continue",
@@ -1972,16 +1886,6 @@ MODULES: dict[str, Module] = {
                     '    html_by_name.badges = conf.get("BADGES")\n',
                     "",
                     "badges never marked in a layout",
-                ),
-                (
-                    "            if queue_items:\n                collector.extend(queue_items)",
-                    "            if False:\n                collector.extend(queue_items)",
-                    "panels' queue items never collected",
-                ),
-                (
-                    "    for name in filled:  # skipped ones too",
-                    "    for name in filled if False else ():  # skipped ones too",
-                    "holes are not left as holes",
                 ),
             ),
             *mutants(
