@@ -45,11 +45,14 @@ Forever = view(
 )
 ForeverPage = view("ForeverPage", page_cache=cache.per_path(None))
 Stale = view("Stale", stale=Panel(counted, cache=cache.sitewide(2, stale_ttl=600)))
+# The same panel, baked into a stored page.
+StalePage = view("StalePage", page_cache=cache.per_path(600), stale=Stale.stale)
 
 urlpatterns = [
     path("forever/", Forever.as_view()),
     path("forever-page/", ForeverPage.as_view()),
     path("stale/", Stale.as_view()),
+    path("stale-page/", StalePage.as_view()),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -176,6 +179,55 @@ def test_a_refresh_finished_between_lookup_and_lock_is_not_done_again(client, cl
     wait_for_refreshes()
     assert renders["n"] == 2  # the other request's refresh, and no second one
     assert caches["default"].get("layouts:lock:stale") is None
+
+
+def race_before_the_lock(monkeypatch, other):
+    """Run ``other`` once, as another request or process would, after this request has
+    looked up its panels and before it takes their locks."""
+    from layouts_cbv.cache.store import PageCache
+
+    real_claim = PageCache.claim
+    raced = []
+
+    def claim(self, names):
+        if not raced:
+            raced.append(True)
+            other()
+        return real_claim(self, names)
+
+    monkeypatch.setattr(PageCache, "claim", claim)
+
+
+def test_an_entry_invalidated_after_it_was_served_stale_is_still_served_as_found(
+    client, clock, monkeypatch
+):
+    start = clock["t"]
+    page(client)
+    clock["t"] = start + 3  # stale: served while one refresh runs
+    race_before_the_lock(monkeypatch, lambda: cache.invalidate("stale"))
+    response = client.get("/stale/")  # was a 500: the page read the entry again, gone
+    wait_for_refreshes()
+    assert response.status_code == 200 and "<p>render 1</p>" in response.content.decode()
+    assert "<p>render 2</p>" in page(client)  # the refresh it started
+
+
+def test_a_page_baking_a_stale_panel_another_request_refreshed_is_not_stored(
+    client, clock, monkeypatch
+):
+    start = clock["t"]
+    client.get("/stale-page/?warm")  # the panel's entry: render 1
+    clock["t"] = start + 3  # stale: served while one refresh runs
+
+    def another_request_refreshes_it():
+        page(client)
+        wait_for_refreshes()
+
+    race_before_the_lock(monkeypatch, another_request_refreshes_it)
+    assert "<p>render 1</p>" in client.get("/stale-page/").content.decode()  # as served
+    wait_for_refreshes()
+    # The page holds render 1: it was not stored as if it held the new entry.
+    assert "<p>render 2</p>" in client.get("/stale-page/").content.decode()
+    assert renders["n"] == 2
 
 
 # -- Lifetimes: early refresh, jitter, sub-second and zero timeouts --------------------
