@@ -293,8 +293,9 @@ class PanelRenderer:
         ``on_outcome`` is called with each panel's outcome as soon as it is known (a
         streamed page sends each then).
 
-        A panel served from its entry costs one pass of the loop below and one outcome;
-        clones, locks and the machinery of :mod:`.cache.flight` are for the rest.
+        A panel served from its entry costs one pass of the loop below and its HTML
+        marked safe (:class:`Outcomes` makes its outcome only when asked); clones,
+        locks and the machinery of :mod:`.cache.flight` are for the rest.
         """
         outcomes = Outcomes(page_cache)
         jobs: list[_Job] = []  # to render, or to refresh after serving

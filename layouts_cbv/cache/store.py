@@ -48,7 +48,6 @@ class Slot:
     strategy: PanelCacheBackend
     key: str
     alias: str
-    depends_on: frozenset[str]  # what the entry may depend on (see variation_of)
     generation: str | None = None
     raw: Any = None  # what the cache holds under the key, as stored (a tuple)
     # The entry found, as stored (read by the positions in .entry), when it is one of
@@ -207,7 +206,7 @@ class PageCache:
         slot = self._slots.get(name)
         if slot is None:
             planned = self.planned[name]
-            slot = Slot(name, planned.strategy, self.keys[name], planned.alias, planned.depends_on)
+            slot = Slot(name, planned.strategy, self.keys[name], planned.alias)
             entry = slot.entry = self._entries.get(name)
             slot.raw = entry if entry is not None else self._other.get(name)
             slot.generation = self._generations.get(planned.alias, {}).get(name)
