@@ -132,21 +132,34 @@ def test_an_empty_queue_renders_nothing_not_even_its_template():
     assert '<div class="queue-wrapper"><meta name="x"></div>' in text(render(Filled))
 
 
-def test_a_queue_whose_template_renders_another_queue_gets_it_filled():
-    # The queue's template runs while markers are filled: its {% renderstyles %} leaves
-    # a marker there too, which must be filled like the page's own.
-    class StyledLayout(Layout):
-        abstract = True
-        template = "testapp/layout.html"
-        head_extras = RenderQueue(template="testapp/styled_queue.html")
+def render_with_head_queue(template, *styles):
+    """Render a page whose head_extras queue has ``template``; its panel queues a meta
+    tag there, and ``styles``."""
+
+    # A layout of its own per template: layouts are registered by class name.
+    HeadLayout = type(
+        f"HeadLayout_{template.replace('/', '_').replace('.', '_')}",
+        (Layout,),
+        {
+            "abstract": True,
+            "template": "testapp/layout.html",
+            "head_extras": RenderQueue(template=template),
+        },
+    )
 
     def meta(request):
         add_to_queue(request, "head_extras", mark_safe('<meta name="x">'))
-        add_style(request, "/box.css")
+        for href in styles:
+            add_style(request, href)
         return "meta"
 
-    View = type("View", (PageView,), {"layout": StyledLayout, "sidebar": Panel(meta)})
-    body = text(render(View))
+    return text(render(type("View", (PageView,), {"layout": HeadLayout, "sidebar": Panel(meta)})))
+
+
+def test_a_queue_whose_template_renders_another_queue_gets_it_filled():
+    # The queue's template runs while markers are filled: its {% renderstyles %} leaves
+    # a marker there too, which must be filled like the page's own.
+    body = render_with_head_queue("testapp/styled_queue.html", "/box.css")
     assert "<!--layouts_cbv:queue:" not in body
     assert (
         '<div class="queue-wrapper"><meta name="x"><link rel="stylesheet" href="/box.css">' in body
@@ -154,17 +167,7 @@ def test_a_queue_whose_template_renders_another_queue_gets_it_filled():
 
 
 def test_a_queue_whose_template_renders_itself_renders_once():
-    class SelfLayout(Layout):
-        abstract = True
-        template = "testapp/layout.html"
-        head_extras = RenderQueue(template="testapp/self_queue.html")
-
-    def meta(request):
-        add_to_queue(request, "head_extras", mark_safe('<meta name="x">'))
-        return "meta"
-
-    View = type("View", (PageView,), {"layout": SelfLayout, "sidebar": Panel(meta)})
-    body = text(render(View))
+    body = render_with_head_queue("testapp/self_queue.html")
     assert "<!--layouts_cbv:queue:" not in body
     assert body.count('<meta name="x">') == 1
 
