@@ -28,11 +28,34 @@ PANELS_KEY = "_layouts_cbv_panels"
 
 
 class PanelsHTML(dict[str, Any]):
-    """What the ``{% panel %}`` tag reads under :data:`PANELS_KEY`: the HTML of each panel
-    (or what stands in for it) by name, and whether to mark them for badges (asked once
-    per page, not once per panel)."""
+    """The layout's ``panels``, which the ``{% panel %}`` tag reads under
+    :data:`PANELS_KEY`: the HTML of each panel (or what stands in for it) by name, and
+    whether to mark them for badges (asked once per page, not once per panel).
+
+    Every value is safe HTML, but a panel served from the cache is kept as the plain
+    ``str`` its entry holds: marking it safe copies it, which a page of many panels
+    would pay for each. The tag prints it as it is (a tag's output is never escaped);
+    a template that reads ``{{ panels.nav }}`` or loops over ``panels.items`` gets it
+    marked, as it reads it.
+    """
 
     badges = False
+
+    def __getitem__(self, name: str) -> Any:
+        return _marked(dict.__getitem__(self, name))
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return _marked(dict.get(self, name, default))
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [_marked(html) for html in dict.values(self)]
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return [(name, _marked(html)) for name, html in dict.items(self)]
+
+
+def _marked(html: Any) -> Any:
+    return SafeString(html) if type(html) is str else html
 
 
 @dataclass

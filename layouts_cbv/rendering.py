@@ -143,7 +143,7 @@ class Outcomes(Mapping[str, PanelOutcome]):
         self._order: dict[str, None] = {}
         self._made: dict[str, PanelOutcome] = {}  # rendered here, waited for, or skipped
         self._served: dict[str, str] = {}  # name -> state (hit, early, stale)
-        self._html: dict[str, SafeString] = {}  # of the served panels
+        self._html: dict[str, str] = {}  # of the served panels, as their entries hold it
         self._items: dict[str, tuple[Any, ...]] = {}  # of the served panels that have some
         self._headed: list[str] = []  # the served panels whose entries keep headers
         self._depends_on: dict[frozenset[str], None] = {}  # of the served panels
@@ -153,7 +153,7 @@ class Outcomes(Mapping[str, PanelOutcome]):
         self._entries: dict[str, Stored] = {}
 
     def serve(
-        self, states: dict[str, str], html: dict[str, SafeString], entries: dict[str, Stored]
+        self, states: dict[str, str], html: dict[str, str], entries: dict[str, Stored]
     ) -> None:
         """Note the panels served from the lookup's entries, each one's state, HTML and
         entry by name (in order; kept, not copied). Once, before anything is added."""
@@ -203,9 +203,14 @@ class Outcomes(Mapping[str, PanelOutcome]):
     def __len__(self) -> int:
         return len(self._order)
 
-    def html(self) -> dict[str, SafeString]:
+    def html(self) -> dict[str, str]:
         """Return the HTML of every panel on the page (not of those whose condition was
-        false), by name, in order: read it, do not change it."""
+        false), by name, in order: read it, do not change it.
+
+        Safe HTML all of it, though a served panel's is a plain ``str`` (as its entry
+        holds it, not copied to be marked): :class:`~layouts_cbv.assembly.PanelsHTML`
+        marks what a template reads.
+        """
         if not self._made:
             return self._html
         served, made = self._html, self._made
@@ -246,14 +251,15 @@ class Outcomes(Mapping[str, PanelOutcome]):
 
 
 def served_outcome(
-    name: str, state: str, html: SafeString, entry: Stored, page_cache: PageCache
+    name: str, state: str, html: str, entry: Stored, page_cache: PageCache
 ) -> PanelOutcome:
-    """Return the outcome of panel ``name``, served as ``html`` from ``entry``."""
+    """Return the outcome of panel ``name``, served as ``html`` (the entry's HTML with
+    this request's token and nonce) from ``entry``."""
     headers = entry[HEADERS]
     # Positional: matching keyword arguments to fifteen fields takes twice as long.
     return PanelOutcome(
         name,
-        html,
+        SafeString(html),
         unpack_items(entry[QUEUE_ITEMS]),
         False,  # failed
         False,  # skipped
@@ -293,16 +299,17 @@ class PanelRenderer:
         ``on_outcome`` is called with each panel's outcome as soon as it is known (a
         streamed page sends each then).
 
-        A panel served from its entry costs one pass of the loop below and its HTML
-        marked safe (:class:`Outcomes` makes its outcome only when asked); clones,
-        locks and the machinery of :mod:`.cache.flight` are for the rest.
+        A panel served from its entry costs one pass of the loop below: its HTML is
+        kept as the entry holds it, not even copied (:class:`Outcomes` makes its
+        outcome only when asked); clones, locks and the machinery of
+        :mod:`.cache.flight` are for the rest.
         """
         outcomes = Outcomes(page_cache)
         jobs: list[_Job] = []  # to render, or to refresh after serving
         to_refresh: list[_Job] = []
         others: list[PanelOutcome] = []  # not shown, or served with a condition's reads
         states: dict[str, str] = {}  # of the panels served from the lookup
-        served: dict[str, SafeString] = {}
+        served: dict[str, str] = {}  # their HTML, safe though not marked (see Outcomes.html)
         entries: dict[str, Stored] = {}
         now = time.time()
         request = self.request
@@ -324,9 +331,9 @@ class PanelRenderer:
                 if entry is not None:
                     if hit_signal:
                         self._hit_signal(name, panel, state, page_cache)
-                    # A plain str from the cache: SafeString() marks it without
-                    # mark_safe's look for lazy arguments.
-                    html = SafeString(for_serving(entry[HTML], request))
+                    # Kept as the plain str the entry holds: marking it safe would copy
+                    # it, and the page knows its panels' HTML is (see PanelsHTML).
+                    html = for_serving(entry[HTML], request)
                     if job is None:
                         states[name], served[name], entries[name] = state, html, entry
                     else:  # its condition's reads are part of what it depends on
@@ -477,7 +484,7 @@ class PanelRenderer:
         slot = page_cache.slots[job.name]
         entry = slot.entry
         assert entry is not None
-        html = SafeString(for_serving(entry[HTML], self.request))
+        html = for_serving(entry[HTML], self.request)
         outcome = served_outcome(job.name, WAITED, html, entry, page_cache)
         outcome.depends_on = job.depends_on(NOTHING)
         return outcome

@@ -1,0 +1,73 @@
+"""The layout's ``panels`` as a template reads them: safe HTML however it is read.
+
+A panel served from the cache is kept as the plain ``str`` its entry holds (marking it
+safe would copy it); the ``{% panel %}`` tag prints it as it is, and every other way a
+template reads ``panels`` gets it marked. Escaping it would print the panel's markup
+as text.
+"""
+
+import pytest
+from django.template import Context, Template
+from django.test import Client
+from django.urls import path
+from django.utils.safestring import SafeString
+from django.views.generic import TemplateView
+
+from layouts_cbv import LayoutMixin, Panel, cache, report
+from layouts_cbv.assembly import PANELS_KEY, PanelsHTML
+
+NAV = "<nav>Home &amp; away</nav>"
+WAYS = ("tag", "lookup", "items", "values", "with")
+
+
+class EveryWay(LayoutMixin, TemplateView):
+    layout_template = "testapp/panels_every_way.html"
+    template_name = "testapp/content.html"
+    nav = Panel(lambda request: NAV, cache=cache.sitewide(60))
+
+
+class EveryWayUncached(EveryWay):
+    nav = Panel(lambda request: NAV)
+
+
+urlpatterns = [path("cached/", EveryWay.as_view()), path("uncached/", EveryWayUncached.as_view())]
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+
+
+def shown(body: str, way: str) -> str:
+    start = body.index(f'<div id="{way}">') + len(f'<div id="{way}">')
+    return body[start : body.index("</div>", start)]
+
+
+@pytest.mark.parametrize("url", ["/cached/", "/uncached/"])
+def test_every_way_of_reading_a_panel_prints_its_html_on_a_cold_and_a_warm_page(url):
+    client = Client()
+    for expected_state in ("miss", "hit") if url == "/cached/" else ("uncached", "uncached"):
+        response = client.get(url)
+        body = response.content.decode()
+        [nav] = [row for row in report.records(response.wsgi_request) if row["name"] == "nav"]
+        assert nav["state"] == expected_state
+        assert {way: shown(body, way) for way in WAYS} == dict.fromkeys(WAYS, NAV)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ panels.nav }}", NAV),
+        ("{% for html in panels.values %}{{ html }}{% endfor %}", NAV),
+        ("{% for name, html in panels.items %}{{ name }}={{ html }}{% endfor %}", f"nav={NAV}"),
+        ("{{ panels.missing }}", ""),
+    ],
+)
+def test_a_plain_str_in_panels_is_read_as_safe_html(source, expected):
+    panels = PanelsHTML({"nav": NAV})
+    context = Context({"panels": panels, PANELS_KEY: panels})
+    assert Template(source).render(context) == expected
+
+
+def test_python_code_reading_panels_gets_safe_html_too():
+    # A project's own template tag may read context["panels"] as a dict.
+    panels = PanelsHTML({"nav": NAV})
+    for html in (panels["nav"], panels.get("nav"), *panels.values(), panels.items()[0][1]):
+        assert isinstance(html, SafeString) and html == NAV
+    assert panels.get("missing") is None
