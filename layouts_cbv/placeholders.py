@@ -21,8 +21,14 @@ _EITHER = "<!--layouts_cbv:c"
 assert csrf.PLACEHOLDER.startswith(_EITHER) and nonces.PLACEHOLDER.startswith(_EITHER)
 
 
+def holds_any(html: str) -> bool:
+    """Return whether ``html`` holds a placeholder (a search of the whole HTML: a
+    panel's entry records the answer, see ``Entry.placeholders``)."""
+    return _EITHER in html
+
+
 def for_serving(html: str, request: HttpRequest) -> str:
     """Return cached ``html`` with the token and nonce of ``request`` put back."""
-    if _EITHER not in html:
+    if not holds_any(html):
         return html
     return nonces.from_placeholders(csrf.from_placeholders(html, request), request)

@@ -29,6 +29,7 @@ from .cache.entry import (
     GENERATION,
     HEADERS,
     HTML,
+    PLACEHOLDERS,
     QUEUE_ITEMS,
     Stored,
     unpack_items,
@@ -250,6 +251,12 @@ class Outcomes(Mapping[str, PanelOutcome]):
             yield outcome.depends_on, outcome.headers, outcome.from_cache
 
 
+def entry_html(entry: Stored, request: HttpRequest) -> str:
+    """Return the HTML of ``entry`` with ``request``'s token and nonce put back, when it
+    holds placeholders for them (the entry tells: the HTML is not searched)."""
+    return for_serving(entry[HTML], request) if entry[PLACEHOLDERS] else entry[HTML]
+
+
 def served_outcome(
     name: str, state: str, html: str, entry: Stored, page_cache: PageCache
 ) -> PanelOutcome:
@@ -333,7 +340,7 @@ class PanelRenderer:
                         self._hit_signal(name, panel, state, page_cache)
                     # Kept as the plain str the entry holds: marking it safe would copy
                     # it, and the page knows its panels' HTML is (see PanelsHTML).
-                    html = for_serving(entry[HTML], request)
+                    html = entry_html(entry, request)
                     if job is None:
                         states[name], served[name], entries[name] = state, html, entry
                     else:  # its condition's reads are part of what it depends on
@@ -484,7 +491,7 @@ class PanelRenderer:
         slot = page_cache.slots[job.name]
         entry = slot.entry
         assert entry is not None
-        html = for_serving(entry[HTML], self.request)
+        html = entry_html(entry, self.request)
         outcome = served_outcome(job.name, WAITED, html, entry, page_cache)
         outcome.depends_on = job.depends_on(NOTHING)
         return outcome

@@ -221,6 +221,7 @@ RENDERING_TESTS = (
 # Queue markers filled in one pass, and the {% panel %} tag reading what assembly gives it.
 MARKERS_TESTS = (
     "tests/templatetags/test_layouts_cbv.py",
+    "tests/test_panels_html.py",
     "tests/test_queues.py",
     "tests/test_layout.py",
     "tests/test_panel.py",
@@ -626,12 +627,12 @@ MODULES: dict[str, Module] = {
                     "stale entries never served",
                 ),
                 (
-                    "if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):",
+                    "if name in self._plan.early and _refresh_early(entry, now):",
                     "if _refresh_early(entry, now):",
                     "early refresh without early_refresh",
                 ),
                 (
-                    "if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):",
+                    "if name in self._plan.early and _refresh_early(entry, now):",
                     "if False:",
                     "early refresh never",
                 ),
@@ -719,9 +720,36 @@ MODULES: dict[str, Module] = {
                     "state() ignores STALE_FOR",
                 ),
                 (
-                    "        for alias, names in self._by_alias(changed).items():\n            self._read(alias, names)",
+                    "        for alias, names in plans.by_alias(self.planned, changed).items():\n"
+                    "            self._read(alias, names)",
                     "        pass",
                     "a refuted claim's panels are not read again",
+                ),
+                (
+                    "            if len(self.keys) == len(self.planned)  # every panel keyed: the usual case",
+                    "            if True",
+                    "panels whose key could not be made are read as if keyed",
+                ),
+                (
+                    "            if is_entry(raw) and raw[GENERATION] == read[name]:",
+                    "            if is_entry(raw):",
+                    "an entry of an earlier generation is served",
+                ),
+                (
+                    "        entry = self.entry(name) if self._slots else self._entries.get(name)",
+                    "        entry = self._entries.get(name)",
+                    "state() reads the lookup's entry though the panel's slot holds a newer one",
+                ),
+                (
+                    "        holds_any(html),\n    )",
+                    "        False,\n    )",
+                    "entries never tell that they hold placeholders",
+                ),
+                (
+                    "        holds_any(html),\n    )",
+                    "        True,\n    )",
+                    "every entry tells that it holds placeholders",
+                    "serving then searches the HTML for them, and finds none where there are none",
                 ),
                 (
                     "        if len(keys) < len(plan.by_name):\n",
@@ -1823,8 +1851,8 @@ MODULES: dict[str, Module] = {
                 "a served panel is never refreshed (stale or early)",
             ),
             (
-                "                    html = SafeString(for_serving(entry[HTML], request))",
-                "                    html = SafeString(entry[HTML])",
+                "    return for_serving(entry[HTML], request) if entry[PLACEHOLDERS] else entry[HTML]",
+                "    return entry[HTML]",
                 "served panels keep their placeholders",
             ),
             (
@@ -1886,6 +1914,26 @@ MODULES: dict[str, Module] = {
                     '    html_by_name.badges = conf.get("BADGES")\n',
                     "",
                     "badges never marked in a layout",
+                ),
+                (
+                    "        return _marked(dict.__getitem__(self, name))",
+                    "        return dict.__getitem__(self, name)",
+                    "{{ panels.nav }} escapes a served panel",
+                ),
+                (
+                    "        return [_marked(html) for html in dict.values(self)]",
+                    "        return list(dict.values(self))",
+                    "panels.values escapes served panels",
+                ),
+                (
+                    "        return [(name, _marked(html)) for name, html in dict.items(self)]",
+                    "        return list(dict.items(self))",
+                    "panels.items escapes served panels",
+                ),
+                (
+                    "        return _marked(dict.get(self, name, default))",
+                    "        return dict.get(self, name, default)",
+                    "Python code reading panels.get() gets a served panel unmarked",
                 ),
             ),
             *mutants(

@@ -26,7 +26,7 @@ from ..queues import Script, Style
 # Tells an entry of this release from anything else under its key. Change it when a
 # tuple below changes: entries of older releases become misses. A small int pickles in
 # two bytes.
-TAG = 8
+TAG = 9
 PAGE_TAG = "lcbv:page:7"
 
 
@@ -48,6 +48,9 @@ class Entry(NamedTuple):
     # The panel response's (Vary headers, Cache-Control), when it had any: merged into
     # every page that serves the entry.
     headers: tuple[tuple[str, ...], str] | None = None
+    # Whether the HTML holds placeholders for a request's CSRF token or CSP nonce:
+    # told once, as it is stored, so a hit does not search the HTML for them.
+    placeholders: bool = False
 
     @property
     def stale_until(self) -> float:
@@ -68,7 +71,9 @@ Stored = tuple[Any, ...]
 """An entry as stored: the tuple an :class:`Entry` packs to, read by the positions below."""
 
 # Positions in the stored tuple, for the paths that read it where it lies.
-HTML, QUEUE_ITEMS, GENERATION, CREATED, FRESH_UNTIL, STALE_FOR, COST_US, HEADERS = range(1, 9)
+HTML, QUEUE_ITEMS, GENERATION, CREATED, FRESH_UNTIL, STALE_FOR, COST_US, HEADERS, PLACEHOLDERS = (
+    range(1, 10)
+)
 SIZE = len(Entry._fields)
 
 
@@ -167,7 +172,8 @@ def pack(entry: Entry | PageEntry) -> tuple[Any, ...]:
     """
     pickle.dumps(entry.queue_items, pickle.HIGHEST_PROTOCOL)
     # The HTML goes in as a plain str: a SafeString is pickled with its class, 45 bytes
-    # more per entry and a slower load on every hit. Serving marks it safe again.
+    # more per entry and a slower load on every hit. Serving reads it as safe HTML
+    # (see layouts_cbv.assembly.PanelsHTML).
     return (entry[0], str.__str__(entry[1]), *entry[2:])
 
 

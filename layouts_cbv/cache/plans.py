@@ -9,7 +9,7 @@ the panels for invalidation (:func:`~layouts_cbv.cache.invalidation.declare`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import conf
@@ -36,11 +36,17 @@ class Planned(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """The cached panels of a set, in order, and their fixed keys."""
+    """The cached panels of a set, in order, their fixed keys, their names by alias, and
+    the names of those whose strategy refreshes early."""
 
     by_name: dict[str, Planned]
     fixed_keys: dict[str, str]
+    by_alias: dict[str, list[str]]
+    early: frozenset[str]
 
+
+EMPTY = Plan({}, {}, {}, frozenset())
+"""The plan of no cached panels."""
 
 # (default alias, locale middleware installed, names, panels) -> plan. The key holds
 # the panels themselves, so an id is never mistaken for a later object's.
@@ -55,7 +61,8 @@ def plan(panels: Mapping[str, Panel | None]) -> Plan:
     if found is None:
         planned = {each.name: each for each in _planned(panels, default)}
         fixed = {name: each.key for name, each in planned.items() if each.key is not None}
-        found = Plan(planned, fixed)
+        early = frozenset(name for name, each in planned.items() if each.strategy.early_refresh)
+        found = Plan(planned, fixed, by_alias(planned, planned), early)
         if len(_plans) >= KEPT:
             _plans.clear()
         _plans[memo] = found
@@ -73,6 +80,14 @@ def _planned(panels: Mapping[str, Panel | None], default: str) -> list[Planned]:
         key = strategy.fixed_key(name)
         planned.append(Planned(name, strategy, alias, key, variation_of(strategy).depends_on))
     return planned
+
+
+def by_alias(planned: Mapping[str, Planned], names: Iterable[str]) -> dict[str, list[str]]:
+    """Return ``names`` (cached panels of ``planned``) grouped by alias, in order."""
+    grouped: dict[str, list[str]] = {}
+    for name in names:
+        grouped.setdefault(planned[name].alias, []).append(name)
+    return grouped
 
 
 def forget() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..placeholders import holds_any
 from ..sources import PanelHeaders
 from . import copies, flight, generations, identity, plans
 from .aliases import key_version
@@ -90,6 +91,7 @@ class PageCache:
     # there, and the generations that were current, by alias.
     keys: dict[str, str] = field(default_factory=dict)
     planned: dict[str, plans.Planned] = field(default_factory=dict)
+    _plan: plans.Plan = plans.EMPTY
     _entries: dict[str, Stored | None] = field(default_factory=dict)
     _other: dict[str, Any] = field(default_factory=dict)
     _generations: dict[str, Mapping[str, str | None]] = field(default_factory=dict)
@@ -108,7 +110,7 @@ class PageCache:
         Per-user keys use the user id the session claims; :meth:`lookup` checks it.
         """
         self.request = request
-        plan = plans.plan(panels)
+        plan = self._plan = plans.plan(panels)
         self.planned = plan.by_name
         keys = self.keys = dict(plan.fixed_keys)
         if len(keys) < len(plan.by_name):
@@ -121,7 +123,11 @@ class PageCache:
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
-        grouped = self._by_alias(self.keys)
+        grouped = (
+            self._plan.by_alias
+            if len(self.keys) == len(self.planned)  # every panel keyed: the usual case
+            else plans.by_alias(self.planned, self.keys)
+        )
         aliases = {*grouped, *self.extra}
         record = identity.unchecked_record_key(self.request) if self.request else None
         if record is not None:
@@ -134,13 +140,6 @@ class PageCache:
         records = [self.found_extra.get((alias, record)) for alias in aliases]
         if not identity.check(self.request, records, aliases):
             self._rekey()
-
-    def _by_alias(self, names: Iterable[str]) -> dict[str, list[str]]:
-        grouped: dict[str, list[str]] = {}
-        planned = self.planned
-        for name in names:
-            grouped.setdefault(planned[name].alias, []).append(name)
-        return grouped
 
     def _rekey(self) -> None:
         # The session's claim was wrong: key every panel for the real user, and read
@@ -158,7 +157,7 @@ class PageCache:
             self.keys[name] = new_key
             changed.append(name)
         # What was read under a changed key is read again, replacing it.
-        for alias, names in self._by_alias(changed).items():
+        for alias, names in plans.by_alias(self.planned, changed).items():
             self._read(alias, names)
 
     def _read(self, alias: str, names: list[str]) -> None:
@@ -186,13 +185,14 @@ class PageCache:
         keyed, entries = self.keys, self._entries
         for name in names:
             raw = found.get(keyed[name])
-            if raw is None:
-                entries[name] = None
-                continue
-            # Each entry is checked once, as it is read.
-            entry = entries[name] = valid_entry(name, keyed[name], raw, read[name])
-            if entry is None:
-                self._other[name] = raw
+            # Each entry is checked once, as it is read: the usual case, an entry of
+            # this release and the current generation, in one line.
+            if is_entry(raw) and raw[GENERATION] == read[name]:
+                entries[name] = raw
+            else:
+                entries[name] = valid_entry(name, keyed[name], raw, read[name])  # None
+                if raw is not None:
+                    self._other[name] = raw
 
     def entry(self, name: str) -> Stored | None:
         """Return the entry the lookup found for panel ``name``, as stored, if it is one
@@ -219,13 +219,13 @@ class PageCache:
 
         ``early`` and ``stale`` entries are served while one request refreshes them.
         """
-        slot = self._slots.get(name)
-        entry = slot.entry if slot is not None else self._entries.get(name)
+        # On a warm page no panel has a slot: the lookup's entries are the panels'.
+        entry = self.entry(name) if self._slots else self._entries.get(name)
         if entry is None:
             return MISS, None
         fresh_until = entry[FRESH_UNTIL]
         if now < fresh_until:
-            if self.planned[name].strategy.early_refresh and _refresh_early(entry, now):
+            if name in self._plan.early and _refresh_early(entry, now):
                 return EARLY, entry
             return HIT, entry
         if now < fresh_until + entry[STALE_FOR]:
@@ -390,6 +390,7 @@ def pack_for(
         strategy.stale_ttl,
         round(cost * 1e6),
         (headers.vary, headers.cache_control) if headers.vary or headers.cache_control else None,
+        holds_any(html),
     )
     try:
         data = pack(entry)
