@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeGuard, TypeVar
 
 from django.utils.safestring import SafeString
 
@@ -77,7 +77,7 @@ HTML, QUEUE_ITEMS, GENERATION, CREATED, FRESH_UNTIL, STALE_FOR, COST_US, HEADERS
 SIZE = len(Entry._fields)
 
 
-def is_entry(value: Any) -> bool:
+def is_entry(value: Any) -> TypeGuard[Stored]:
     """Return whether ``value`` is an entry of this release, as stored."""
     return (
         type(value) is tuple
