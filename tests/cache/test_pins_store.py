@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from layouts_cbv import LayoutMixin, Panel, cache, report
 from layouts_cbv.cache.refresh import wait_for_refreshes
+from layouts_cbv.cache.store import HIT, MISS, PageCache
 from tests import servers
 from tests.testapp.layouts import EveryPanelLayout
 from tests.testapp.views import PageView
@@ -482,3 +483,16 @@ def test_a_waiter_never_serves_an_entry_past_its_stale_time(on_redis, clock, set
     clock["t"] = start + 5
     assert caches["default"].add("layouts:lock:waiting", 1)  # another worker renders it
     assert "<p>render 2</p>" in client.get("/waiting/").content.decode()
+
+
+def test_state_tells_what_a_panels_slot_holds_once_it_looked_again(client, rf):
+    # The lookup's entry is the panel's until its slot takes another: a second look
+    # (after a lock, a wait) that found the entry gone must not serve the first one.
+    client.get("/forever/")
+    lookup = PageCache()
+    lookup.add_panels({"forever": Forever.forever}, rf.get("/forever/"))
+    lookup.lookup()
+    assert lookup.state("forever", time.time())[0] == HIT
+    slot = lookup.slots["forever"]
+    slot.found(None, slot.generation)
+    assert lookup.state("forever", time.time()) == (MISS, None)
