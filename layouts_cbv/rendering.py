@@ -159,10 +159,14 @@ class Outcomes(Mapping[str, PanelOutcome]):
         """Note the panels served from the lookup's entries, each one's state, HTML and
         entry by name (in order; kept, not copied). Once, before anything is added."""
         assert self._page_cache is not None and not self._order
-        planned = self._page_cache.planned
+        plan = self._page_cache.plan
         self._order = dict.fromkeys(states)
         self._served, self._html, self._entries = states, html, entries
-        self._depends_on = dict.fromkeys({planned[name].depends_on for name in states})
+        self._depends_on = (
+            plan.depends_on  # every cached panel served: the usual case
+            if len(states) == len(plan.by_name)
+            else dict.fromkeys(plan.by_name[name].depends_on for name in states)
+        )
         self._items = {name: e[QUEUE_ITEMS] for name, e in entries.items() if e[QUEUE_ITEMS]}
         self._headed = [name for name, e in entries.items() if e[HEADERS]]
 
@@ -339,8 +343,11 @@ class PanelRenderer:
                     if hit_signal:
                         self._hit_signal(name, panel, state, page_cache)
                     # Kept as the plain str the entry holds: marking it safe would copy
-                    # it, and the page knows its panels' HTML is (see PanelsHTML).
-                    html = entry_html(entry, request)
+                    # it, and the page knows its panels' HTML is (see PanelsHTML). The
+                    # entry tells whether it holds placeholders (see entry_html()).
+                    html = entry[HTML]
+                    if entry[PLACEHOLDERS]:
+                        html = for_serving(html, request)
                     if job is None:
                         states[name], served[name], entries[name] = state, html, entry
                     else:  # its condition's reads are part of what it depends on

@@ -627,12 +627,12 @@ MODULES: dict[str, Module] = {
                     "stale entries never served",
                 ),
                 (
-                    "if name in self._plan.early and _refresh_early(entry, now):",
+                    "if name in self.plan.early and _refresh_early(entry, now):",
                     "if _refresh_early(entry, now):",
                     "early refresh without early_refresh",
                 ),
                 (
-                    "if name in self._plan.early and _refresh_early(entry, now):",
+                    "if name in self.plan.early and _refresh_early(entry, now):",
                     "if False:",
                     "early refresh never",
                 ),
@@ -1814,6 +1814,17 @@ MODULES: dict[str, Module] = {
                 "            yield outcome.depends_on, outcome.headers, outcome.from_cache",
                 "            yield outcome.depends_on, outcome.headers, True",
                 "header_parts() tells rendered panels as served",
+            ),
+            (
+                "            if len(states) == len(plan.by_name)\n",
+                "            if True\n",
+                "the page varies on what panels it did not serve depend on",
+            ),
+            (
+                "            if len(states) == len(plan.by_name)\n",
+                "            if False\n",
+                "served panels' dependencies worked out on every page",
+                "the same distinct sets, in the same order: the plan's are worked out the same way",
             ),
             (
                 "        page_cache.keys[name],\n        page_cache.planned[name].depends_on,\n    )",

@@ -36,16 +36,18 @@ class Planned(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """The cached panels of a set, in order, their fixed keys, their names by alias, and
-    the names of those whose strategy refreshes early."""
+    """The cached panels of a set, in order, their fixed keys, their names by alias, the
+    names of those whose strategy refreshes early, and what they may depend on (each
+    distinct set once)."""
 
     by_name: dict[str, Planned]
     fixed_keys: dict[str, str]
     by_alias: dict[str, list[str]]
     early: frozenset[str]
+    depends_on: dict[frozenset[str], None]
 
 
-EMPTY = Plan({}, {}, {}, frozenset())
+EMPTY = Plan({}, {}, {}, frozenset(), {})
 """The plan of no cached panels."""
 
 # (default alias, locale middleware installed, names, panels) -> plan. The key holds
@@ -62,7 +64,8 @@ def plan(panels: Mapping[str, Panel | None]) -> Plan:
         planned = {each.name: each for each in _planned(panels, default)}
         fixed = {name: each.key for name, each in planned.items() if each.key is not None}
         early = frozenset(name for name, each in planned.items() if each.strategy.early_refresh)
-        found = Plan(planned, fixed, by_alias(planned, planned), early)
+        depends_on = dict.fromkeys(each.depends_on for each in planned.values())
+        found = Plan(planned, fixed, by_alias(planned, planned), early, depends_on)
         if len(_plans) >= KEPT:
             _plans.clear()
         _plans[memo] = found

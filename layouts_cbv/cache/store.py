@@ -91,7 +91,7 @@ class PageCache:
     # there, and the generations that were current, by alias.
     keys: dict[str, str] = field(default_factory=dict)
     planned: dict[str, plans.Planned] = field(default_factory=dict)
-    _plan: plans.Plan = plans.EMPTY
+    plan: plans.Plan = plans.EMPTY  # of the page's panels, shared by every request of them
     _entries: dict[str, Stored | None] = field(default_factory=dict)
     _other: dict[str, Any] = field(default_factory=dict)
     _generations: dict[str, Mapping[str, str | None]] = field(default_factory=dict)
@@ -110,7 +110,7 @@ class PageCache:
         Per-user keys use the user id the session claims; :meth:`lookup` checks it.
         """
         self.request = request
-        plan = self._plan = plans.plan(panels)
+        plan = self.plan = plans.plan(panels)
         self.planned = plan.by_name
         keys = self.keys = dict(plan.fixed_keys)
         if len(keys) < len(plan.by_name):
@@ -124,7 +124,7 @@ class PageCache:
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""
         grouped = (
-            self._plan.by_alias
+            self.plan.by_alias
             if len(self.keys) == len(self.planned)  # every panel keyed: the usual case
             else plans.by_alias(self.planned, self.keys)
         )
@@ -225,7 +225,7 @@ class PageCache:
             return MISS, None
         fresh_until = entry[FRESH_UNTIL]
         if now < fresh_until:
-            if name in self._plan.early and _refresh_early(entry, now):
+            if name in self.plan.early and _refresh_early(entry, now):
                 return EARLY, entry
             return HIT, entry
         if now < fresh_until + entry[STALE_FOR]:
