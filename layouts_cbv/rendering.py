@@ -332,9 +332,11 @@ class PanelRenderer:
             if panel.condition is not None:
                 job = _Job(name, panel, request, self.layout_context)
                 if not self._condition_holds(job):
-                    # Not on the page; what its condition read still varies the page.
                     outcome = PanelOutcome(name, EMPTY, skipped=True)
                     self._settle(job, outcome, page_cache)
+                    # Not on the page: what its condition read varies the page, what its
+                    # entries would depend on does not.
+                    outcome.depends_on = job.condition_reads
                     others.append(outcome)
                     continue
             if page_cache is not None:

@@ -92,6 +92,17 @@ def test_vary_counts_every_part_not_only_the_first():
         assert has_vary_header(response, "Cookie") and has_vary_header(response, "X-Country")
 
 
+def test_a_cached_panel_not_on_the_page_does_not_vary_it():
+    # Its entries depend on the visitor, but its condition (which reads nothing) keeps
+    # it off the page: only what is shown, and what decided that, varies the page.
+    View = view(
+        shared=Panel(plain, cache=cache.sitewide(60)),
+        hidden=Panel(plain, cache=cache.per_user(60), condition=lambda request: False),
+    )
+    for _ in range(2):  # on the miss and on the hit
+        assert not has_vary_header(get(View), "Cookie")
+
+
 @pytest.mark.parametrize("page_cache", [None, cache.per_path(60)])
 def test_vary_lists_only_real_header_names(page_cache):
     View = view(box=Panel(plain, cache=cache.per_user(60)), page_cache=page_cache)
