@@ -91,7 +91,8 @@ def run(redis_port: int) -> str:
     intro = (
         "Bytes of one panel entry on Redis against the panel's HTML and queue items as the "
         "page gets them. The entry adds a fixed part (its tag, generation, three times, "
-        "the render's cost, the panel's headers, pickling): a share that shrinks as the "
+        "the render's cost, the panel's headers, whether its HTML holds placeholders, "
+        "pickling): a share that shrinks as the "
         "panel grows. The goal applies to panels of real size; a one-line panel shows "
         "the fixed part alone."
     )
