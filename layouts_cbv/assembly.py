@@ -8,7 +8,7 @@ whole keeps its stored form; a page that is not cached is served at once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,34 +28,59 @@ PANELS_KEY = "_layouts_cbv_panels"
 
 
 class PanelsHTML(dict[str, Any]):
-    """The layout's ``panels``, which the ``{% panel %}`` tag reads under
-    :data:`PANELS_KEY`: the HTML of each panel (or what stands in for it) by name, and
-    whether to mark them for badges (asked once per page, not once per panel).
+    """What the ``{% panel %}`` tag reads under :data:`PANELS_KEY`: the HTML of each
+    panel (or what stands in for it) by name, as the page holds it, and whether to mark
+    them for badges (asked once per page, not once per panel).
 
     Every value is safe HTML, but a panel served from the cache is kept as the plain
     ``str`` its entry holds: marking it safe copies it, which a page of many panels
-    would pay for each. The tag prints it as it is (a tag's output is never escaped);
-    a template that reads ``{{ panels.nav }}`` or loops over ``panels.items`` gets it
-    marked, as it reads it.
+    would pay for each. The tag prints it as it is (a tag's output is never escaped).
+    Templates and other code read the page's panels through :class:`Panels`.
     """
 
     badges = False
 
+
+class Panels(Mapping[str, Any]):
+    """The layout template's ``panels``: each panel's HTML by name, marked safe as it
+    is read (``{{ panels.nav }}``, ``panels.items``, ``dict(panels)``, a project's own
+    tag reading ``context["panels"]``).
+
+    Not a dict: what a dict copies or returns without a lookup (``dict(d)``,
+    ``d.copy()``, ``{**d}``, ``setdefault``, ``pop``) would hand out a served panel's
+    HTML unmarked, to be escaped. A mapping has only lookups, and each one marks.
+    """
+
+    __slots__ = ("_html",)
+
+    def __init__(self, html: PanelsHTML):
+        self._html = html
+
     def __getitem__(self, name: str) -> Any:
-        return _marked(dict.__getitem__(self, name))
+        html = self._html[name]
+        return SafeString(html) if type(html) is str else html
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return _marked(dict.get(self, name, default))
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._html)
 
-    def values(self) -> list[Any]:  # type: ignore[override]
-        return [_marked(html) for html in dict.values(self)]
+    def __len__(self) -> int:
+        return len(self._html)
 
-    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
-        return [(name, _marked(html)) for name, html in dict.items(self)]
+    def __contains__(self, name: object) -> bool:
+        return name in self._html
 
+    def copy(self) -> dict[str, Any]:
+        """Return the panels as a dict, every value marked (as dict's ``copy()`` did)."""
+        return dict(self)
 
-def _marked(html: Any) -> Any:
-    return SafeString(html) if type(html) is str else html
+    def __or__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self, **other}
+
+    def __ror__(self, other: Mapping[str, Any]) -> dict[str, Any]:
+        return {**other, **self}
+
+    def __repr__(self) -> str:
+        return f"Panels({dict(self)!r})"
 
 
 @dataclass
@@ -101,7 +126,12 @@ def assemble(
         if name not in holes:
             collector.extend(queue_items)
     filled = {name: outcomes[name] for name in outcomes if name in holes} if holes else {}
-    context = {**layout_context, "panels": html_by_name, PANELS_KEY: html_by_name, "layout": layout}
+    context = {
+        **layout_context,
+        "panels": Panels(html_by_name),
+        PANELS_KEY: html_by_name,
+        "layout": layout,
+    }
     stored = render_to_string(template, context, request, using=using)
     return Assembled(stored, list(collector.record), filled)
 

@@ -213,7 +213,7 @@ class Outcomes(Mapping[str, PanelOutcome]):
         false), by name, in order: read it, do not change it.
 
         Safe HTML all of it, though a served panel's is a plain ``str`` (as its entry
-        holds it, not copied to be marked): :class:`~layouts_cbv.assembly.PanelsHTML`
+        holds it, not copied to be marked): :class:`~layouts_cbv.assembly.Panels`
         marks what a template reads.
         """
         if not self._made:
@@ -345,7 +345,7 @@ class PanelRenderer:
                     if hit_signal:
                         self._hit_signal(name, panel, state, page_cache)
                     # Kept as the plain str the entry holds: marking it safe would copy
-                    # it, and the page knows its panels' HTML is (see PanelsHTML). The
+                    # it, and the page knows its panels' HTML is (see assembly.Panels). The
                     # entry tells whether it holds placeholders (see entry_html()).
                     html = entry[HTML]
                     if entry[PLACEHOLDERS]:

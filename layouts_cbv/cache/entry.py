@@ -173,7 +173,7 @@ def pack(entry: Entry | PageEntry) -> tuple[Any, ...]:
     pickle.dumps(entry.queue_items, pickle.HIGHEST_PROTOCOL)
     # The HTML goes in as a plain str: a SafeString is pickled with its class, 45 bytes
     # more per entry and a slower load on every hit. Serving reads it as safe HTML
-    # (see layouts_cbv.assembly.PanelsHTML).
+    # (see layouts_cbv.assembly.Panels).
     return (entry[0], str.__str__(entry[1]), *entry[2:])
 
 

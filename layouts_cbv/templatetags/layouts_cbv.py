@@ -58,8 +58,8 @@ class Panel(Tag):
         # One method, without Tag.render's generic argument dict.
         panel_name = self.panel_name.resolve(context)
         panels = context.get(PANELS_KEY) or NO_PANELS
-        # As stored, unmarked: this tag's output is never escaped (see PanelsHTML).
-        html = dict.get(panels, panel_name)
+        # As the page holds it, unmarked: this tag's output is never escaped.
+        html = panels.get(panel_name)
         if isinstance(html, FILLED_LATER):
             # Filled later (for each request from a cached page, or by the browser);
             # the fallback shows until then.
