@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import translation
 from django.utils.http import http_date, parse_etags
 
-from . import conf, headers
+from . import conf, headers, nonces
 from .cache import identity
 from .cache.aliases import alias_of
 from .cache.backends import PanelCacheBackend
@@ -300,14 +300,24 @@ UNSTABLE = "its as_view() arguments cannot be part of a page key"
 
 
 def validator(page_etag: str, holes: Mapping[str, PanelOutcome], request: HttpRequest) -> str:
-    """Return the ETag of a page: its stored form's digest and what filled each hole.
+    """Return the ETag of a page as served: its stored form's digest, what filled each
+    hole, and what of this request the page carries. Ask it once the page is filled.
 
     A hole served from its cache entry counts by that entry (key and time written), a
     hole rendered for this request by its HTML with this request's CSRF token and CSP
     nonce taken out: so a visitor's repeat request gets the same ETag while nothing
-    changed, and no two visitors whose holes differ ever share one.
+    changed, and no two visitors whose holes differ ever share one. What the tokens
+    and nonces stood for counts instead: the CSRF secret when the page used a token (a
+    new secret, as logging in makes, must not keep a form the server now refuses),
+    and the nonce when it used one (a new one on every response, which a 304 would
+    leave the page's scripts without).
     """
     parts = [page_etag]
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # get_token() was called
+        parts.append(f"csrf={request.META.get('CSRF_COOKIE', '')}")
+    nonce = nonces.current_nonce(request)  # only if something used it
+    if nonce:
+        parts.append(f"nonce={nonce}")
     for name in sorted(holes):
         outcome = holes[name]
         if outcome.from_cache:

@@ -168,6 +168,7 @@ PAGES_TESTS = (
     "tests/test_headers.py",
     "tests/cache/test_language.py",
     "tests/cache/test_identity.py",
+    "tests/test_nonces.py",
 )
 PIPELINE_TESTS = (
     "tests/test_pins_pipeline.py",
@@ -1246,6 +1247,16 @@ MODULES: dict[str, Module] = {
         PAGES_TESTS,
         mutants(
             PAGES,
+            (
+                "        parts.append(f\"csrf={request.META.get('CSRF_COOKIE', '')}\")",
+                "        pass",
+                "a page's ETag outlives the CSRF secret its form was served with",
+            ),
+            (
+                '        parts.append(f"nonce={nonce}")',
+                "        pass",
+                "a page carrying a nonce answers 304 with an earlier body",
+            ),
             (
                 "names = set(variation.names if variation.declared else ())",
                 "names = set(variation.names)",

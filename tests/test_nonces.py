@@ -82,3 +82,32 @@ def test_no_csp_middleware_leaves_an_empty_nonce(settings):
     for _ in range(2):
         body = Client().get("/page/").content.decode()
         assert "layouts_cbv" not in body
+
+
+CachedPageView = type(
+    "CachedPageView",
+    (PageView,),
+    {
+        "layout": EveryPanelLayout,
+        "page_cache": cache.per_path(60),
+        "scripted": Panel(inline_script, cache=cache.sitewide(60)),
+    },
+)
+urlpatterns.append(path("cached-page/", CachedPageView.as_view()))
+
+
+def test_a_page_holding_a_nonce_never_answers_304(settings):
+    # Its body carries this response's nonce, which the policy header names: a 304
+    # would keep an earlier body, whose scripts the new policy blocks.
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "csp.middleware.CSPMiddleware"]
+    from csp.constants import NONCE, SELF
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE]}}
+    client = Client()
+    client.get("/cached-page/")  # built and stored
+    served = client.get("/cached-page/")
+    again = client.get("/cached-page/", headers={"if-none-match": served["ETag"]})
+    assert again.status_code == 200
+    [nonce] = NONCE_ATTR.findall(again.content.decode())
+    assert header_nonces(again, "Content-Security-Policy") == [nonce]

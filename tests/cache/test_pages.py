@@ -1,11 +1,13 @@
 """Whole-page caching with per-visitor holes."""
 
+import re
 import time
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.http import Http404
+from django.middleware.csrf import _get_new_csrf_string, _unmask_cipher_token
 from django.test import Client
 from django.urls import path
 from django.views.generic import TemplateView
@@ -421,6 +423,21 @@ def test_a_signed_in_visitor_gets_a_stable_etag_and_a_304(alice_and_bob):
     theirs = bob.get("/form-hole/")
     assert theirs["ETag"] != first["ETag"]  # another visitor's hole: another validator
     assert bob.get("/form-hole/", headers={"if-none-match": first["ETag"]}).status_code == 200
+
+
+def test_a_visitor_whose_csrf_secret_changed_gets_the_page_not_a_304(alice_and_bob):
+    # Logging in rotates the CSRF secret: a 304 would keep a form whose token the
+    # server now refuses.
+    alice = alice_and_bob["alice"]
+    alice.get("/form-hole/")  # built, and alice's hole cached
+    first = alice.get("/form-hole/")
+    secret = _get_new_csrf_string()
+    alice.cookies["csrftoken"] = secret
+    again = alice.get("/form-hole/", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    [token] = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode())
+    assert _unmask_cipher_token(token) == secret
+    assert alice.get("/form-hole/", headers={"if-none-match": again["ETag"]}).status_code == 304
 
 
 def test_visitors_whose_holes_were_cached_at_the_same_instant_get_their_own_etags(
