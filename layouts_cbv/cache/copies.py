@@ -152,13 +152,13 @@ def get_many(alias: str, keys: list[str], version: int | None) -> dict[str, Any]
 
 def write(
     alias: str, key: str, value: Any, version: int | None, timeout: int | None = None
-) -> None:
+) -> bool:
     """Write state key ``key`` to all its copies (kept until changed or evicted, or for
-    ``timeout`` seconds)."""
+    ``timeout`` seconds); False if it failed."""
     if guard.is_sharded(alias):
-        set_many(alias, {key: value}, timeout, version)
-    else:
-        guard.call(alias, "set", None, lambda c: c.set(key, value, timeout, version=version))
+        return set_many(alias, {key: value}, timeout, version)
+    written = guard.attempt(alias, "set", lambda c: c.set(key, value, timeout, version=version))
+    return not isinstance(written, guard.Failure)
 
 
 def set_many(alias: str, data: dict[str, Any], timeout: int | None, version: int | None) -> bool:
@@ -175,14 +175,18 @@ def set_many(alias: str, data: dict[str, Any], timeout: int | None, version: int
     return not isinstance(written, guard.Failure)
 
 
-def add(alias: str, key: str, value: Any, timeout: int | None, version: int | None) -> None:
-    """Add ``value`` under every copy of state key ``key`` that does not exist yet."""
+def add(alias: str, key: str, value: Any, timeout: int | None, version: int | None) -> bool:
+    """Add ``value`` under every copy of state key ``key`` that does not exist yet;
+    return whether every copy now holds it (False: another value was there, or a server
+    did not answer)."""
+    everywhere = True
     for name in names(alias, key, version):
 
         def add_one(cache: Any, name: str = name) -> Any:
             return cache.add(name, value, timeout, version)
 
-        guard.call(alias, "add", None, add_one)
+        everywhere = guard.call(alias, "add", False, add_one) is True and everywhere
+    return everywhere
 
 
 def delete_everywhere(alias: str, keys: list[str], version: int | None) -> bool:

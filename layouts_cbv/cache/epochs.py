@@ -14,13 +14,14 @@ from .keys import EPOCH_KEY, new_generation
 Epochs = tuple[tuple[str, str | None], ...]  # (alias, epoch or None when there is none)
 
 
-def new_epoch(alias: str) -> None:
+def new_epoch(alias: str) -> bool:
     """Start a new epoch in ``alias``: pages built before it check their panels again.
+    Return False if it could not be written.
 
     Call it after the entries changed, never before: a page built in between would
     record the new epoch with the old content.
     """
-    copies.write(alias, EPOCH_KEY, new_generation(), key_version())
+    return copies.write(alias, EPOCH_KEY, new_generation(), key_version())
 
 
 def settle(epochs: Epochs) -> Epochs:

@@ -28,7 +28,8 @@ import logging
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -58,6 +59,9 @@ class Failure:
 # alias -> monotonic time until which the alias is skipped
 _down_until: dict[str, float] = {}
 _probe_lock = threading.Lock()
+# alias -> what to do again as soon as it answers (see when_back), by what it is
+_pending: dict[str, dict[Hashable, Callable[[], None]]] = {}
+_local = threading.local()
 
 # Errors that come from a value rather than from the server: the server is fine.
 DATA_ERRORS = (
@@ -102,6 +106,8 @@ def is_down(alias: str) -> bool:
 def _may_call(alias: str) -> bool:
     if _down_until.get(alias) is None:
         return True
+    if getattr(_local, "insisting", False):
+        return True
     with _probe_lock:
         if is_down(alias):
             return False
@@ -128,6 +134,32 @@ def _went_down(alias: str, why: str) -> None:
 def _came_back(alias: str) -> None:
     if _down_until.pop(alias, None) is not None:
         logger.info("Cache %r answers again.", alias)
+    if _pending.get(alias):
+        with _probe_lock:
+            again = _pending.pop(alias, {})
+        for fn in again.values():
+            fn()
+
+
+@contextmanager
+def insisting() -> Iterator[None]:
+    """Within, calls try the server even while its alias is backed off.
+
+    For writes that must not be skipped: an invalidation that a back-off dropped would
+    leave what it invalidates to every process that can still reach the server.
+    """
+    before = getattr(_local, "insisting", False)
+    _local.insisting = True
+    try:
+        yield
+    finally:
+        _local.insisting = before
+
+
+def when_back(alias: str, what: Hashable, fn: Callable[[], None]) -> None:
+    """Call ``fn`` as soon as a call to ``alias`` succeeds again (once per ``what``)."""
+    with _probe_lock:
+        _pending.setdefault(alias, {})[what] = fn
 
 
 # alias -> monotonic time until which failures of its nodes are not logged again
@@ -147,6 +179,7 @@ def reset() -> None:
     """Forget every failure (for tests, and after reconfiguring caches)."""
     _down_until.clear()
     _quiet_until.clear()
+    _pending.clear()
     slow_call.cache_clear()
     is_sharded.cache_clear()
 

@@ -6,10 +6,16 @@ remembered here with the cache alias it uses.
 An invalidation made inside a database transaction takes effect at once and again when
 the transaction commits: until then other connections still read the old rows, and a
 panel rendered from them meanwhile must not outlive the commit.
+
+An invalidation is never skipped: it tries the cache server even while its alias is
+backed off after a fault (other processes may reach the server and serve what it
+invalidates), and one that fails is logged as an ERROR and made again as soon as the
+alias answers.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,7 +25,7 @@ from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 from .. import conf
-from . import copies
+from . import copies, guard
 from .aliases import alias_of, key_version
 from .backends import with_language
 from .epochs import new_epoch
@@ -27,6 +33,8 @@ from .keys import generation_key, new_generation, panel_key
 
 if TYPE_CHECKING:
     from ..panel import Panel
+
+logger = logging.getLogger("layouts_cbv")
 
 # panel name -> cache aliases its declarations use
 _aliases: dict[str, set[str]] = defaultdict(set)
@@ -81,16 +89,17 @@ def invalidate(panel_name: str, vary: str | None = None, *, using: str | None = 
     """
     keys = [panel_key(panel_name, vary) for vary in _with_languages(vary or "")]
 
-    def delete() -> None:
+    def delete(alias: str) -> bool:
         version = key_version()
-        for alias in aliases_for(panel_name):
-            if not copies.delete_everywhere(alias, keys, version):
-                # A server that could not be reached may still hold the entry, and serve
-                # it when it comes back: every variant goes instead.
-                _start_generation(alias, panel_name, version)
-            new_epoch(alias)
+        gone = copies.delete_everywhere(alias, keys, version)
+        if not gone:
+            # A server that could not be reached may still hold the entry, and serve it
+            # when it comes back: every variant goes instead.
+            gone = _start_generation(alias, panel_name, version)
+        return new_epoch(alias) and gone
 
-    _now_and_on_commit(delete, using)
+    what = f"entry {vary!r} of panel {panel_name!r}" if vary else f"panel {panel_name!r}"
+    _now_and_on_commit(panel_name, what, delete, using)
 
 
 def _with_languages(vary: str) -> list[str]:
@@ -106,21 +115,27 @@ def invalidate_all(panel_name: str, *, using: str | None = None) -> None:
     :func:`invalidate`).
     """
 
-    def start_generation() -> None:
-        version = key_version()
-        for alias in aliases_for(panel_name):
-            _start_generation(alias, panel_name, version)
-            new_epoch(alias)
+    def start_generation(alias: str) -> bool:
+        started = _start_generation(alias, panel_name, key_version())
+        return new_epoch(alias) and started
 
-    _now_and_on_commit(start_generation, using)
+    _now_and_on_commit(
+        panel_name, f"every variant of panel {panel_name!r}", start_generation, using
+    )
 
 
-def _start_generation(alias: str, panel_name: str, version: int | None) -> None:
+def _start_generation(alias: str, panel_name: str, version: int | None) -> bool:
     # On a sharded cache the generation goes to every server (see copies).
-    copies.write(alias, generation_key(panel_name), new_generation(), version)
+    return copies.write(alias, generation_key(panel_name), new_generation(), version)
 
 
-def _now_and_on_commit(invalidation: Callable[[], None], using: str | None) -> None:
+def _now_and_on_commit(
+    panel_name: str, what: str, change: Callable[[str], bool], using: str | None
+) -> None:
+    def invalidation() -> None:
+        for alias in aliases_for(panel_name):
+            _insisted(alias, what, change)
+
     invalidation()
     databases = (
         [using] if using is not None else [c.alias for c in connections.all(initialized_only=True)]
@@ -128,3 +143,17 @@ def _now_and_on_commit(invalidation: Callable[[], None], using: str | None) -> N
     for database in databases:
         if connections[database].in_atomic_block:
             transaction.on_commit(invalidation, using=database)
+
+
+def _insisted(alias: str, what: str, change: Callable[[str], bool]) -> None:
+    """Make ``change`` in ``alias`` past any back-off; if it fails, again when it answers."""
+    with guard.insisting():
+        done = change(alias)
+    if not done:
+        logger.error(
+            "Could not invalidate %s in cache %r; it may be served until it expires. "
+            "Trying again as soon as the cache answers.",
+            what,
+            alias,
+        )
+        guard.when_back(alias, what, lambda: _insisted(alias, what, change))

@@ -31,7 +31,7 @@ from .entry import (
 )
 from .epochs import new_epoch
 from .flight import by_alias
-from .keys import EPOCH_KEY, GENERATION_PREFIX, generation_key, new_generation
+from .keys import EPOCH_KEY, generation_key, new_generation
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -260,11 +260,13 @@ class PageCache:
         alias and timeout) and give up their locks, so waiters get them at once."""
         slots = [self.slots[name] for name in names if name in self.slots]
         writes: dict[tuple[str, float | None], dict[str, Any]] = defaultdict(dict)
+        started = {slot.alias for slot in slots if slot.new_generation}
         written = set()
         for slot in slots:
             if slot.new_generation:
-                writes[(slot.alias, None)][generation_key(slot.name)] = slot.generation
                 slot.new_generation = False
+                if not _started(slot):
+                    slot.pending = None  # not stored: see _started()
             if slot.pending is not None:
                 data, stored_for = slot.pending
                 writes[(slot.alias, stored_for)][slot.key] = data
@@ -272,9 +274,9 @@ class PageCache:
                 slot.pending = None
         for (alias, timeout), values in writes.items():
             set_many(alias, values, timeout)
-            if timeout is None and any(key.startswith(GENERATION_PREFIX) for key in values):
-                # A new generation: processes that knew none must read it again.
-                new_epoch(alias)
+        for alias in started:
+            # A new generation: processes that knew none must read it again.
+            new_epoch(alias)
         for alias, group in by_alias(slot for slot in slots if slot.held).items():
             flight.release(alias, group, written)
 
@@ -329,6 +331,24 @@ def valid_entry(name: str, key: str, raw: Any, generation: str | None) -> Stored
 # Panel states: see layouts_cbv.report for the whole vocabulary.
 HIT, EARLY, STALE, MISS, UNCACHED = "hit", "early", "stale", "miss", "uncached"
 WAITED = "waited"
+
+
+def _started(slot: Slot) -> bool:
+    """Start the generation ``slot`` made up for its first entry; False when another one
+    began meanwhile.
+
+    Added, not set: an ``invalidate_all()`` while the panel rendered, or another first
+    render, started one of its own, which wins. This render was built from what was read
+    before that, so it is not stored (its entry, under a generation that lost, would be a
+    miss and would push out the winner's). Copies that disagree (a server came back
+    with an old one, so the lookup found none) are set right with this one instead.
+    """
+    key, version = generation_key(slot.name), key_version()
+    if copies.add(slot.alias, key, slot.generation, None, version):
+        return True
+    if get_many(slot.alias, [key]).get(key) is not None:
+        return False
+    return copies.write(slot.alias, key, slot.generation, version)
 
 
 def _key_or_none(name: str, strategy: PanelCacheBackend, request: HttpRequest) -> str | None:
