@@ -36,6 +36,7 @@ W_UNDECLARED = "layouts_cbv.W003"
 W_UNSTABLE_ARGUMENTS = "layouts_cbv.W004"
 W_STREAMED_BAKED = "layouts_cbv.W006"
 W_UNDECLARED_QUEUE = "layouts_cbv.W005"
+W_DECORATED_HANDLER = "layouts_cbv.W007"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -263,7 +264,7 @@ def routed(base: type[V]) -> Iterator[tuple[type[V], dict[str, Any]]]:
 
 def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .mixins import LayoutMixin
-    from .pages import UnstableArguments, arguments_part
+    from .pages import UnstableArguments, arguments_part, decorated_handler
 
     warnings: list[checks.CheckMessage] = []
     for view_class, initkwargs in routed(LayoutMixin):
@@ -271,6 +272,19 @@ def check_page_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
         if strategy is None:
             continue
         warnings.extend(_streamed_baked(view_class, strategy))
+        if decorated_handler(view_class):  # type: ignore[arg-type]
+            warnings.append(
+                checks.Warning(
+                    f"{view_class.__module__}.{view_class.__qualname__} has a page_cache and "
+                    "a decorated get(): a stored page would be served before the "
+                    "decorator's checks ran, so its pages are never served from the page "
+                    "cache.",
+                    hint="Decorate dispatch() instead (method_decorator(..., "
+                    'name="dispatch")), or use an access mixin such as LoginRequiredMixin.',
+                    obj=view_class,
+                    id=W_DECORATED_HANDLER,
+                )
+            )
         try:
             arguments_part(initkwargs)
         except UnstableArguments as exc:

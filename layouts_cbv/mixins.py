@@ -123,6 +123,8 @@ class LayoutMixin:
         # method is wrapped: GET, or HEAD (which View.setup() makes get() unless the view
         # has its own).
         method = request.method.lower() if request.method else ""
+        if method == "head" and getattr(type(self), "head", None) is not None:
+            return  # its own head(): never answered with the page its get() built
         if method in ("get", "head"):
             handler = getattr(self, method, None)
             if handler is not None:

@@ -20,7 +20,7 @@ import inspect
 import logging
 import time
 from collections.abc import Collection, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -297,6 +297,25 @@ NEEDS_GET = (
     "Make those hooks work from self.request and self.kwargs alone"
 )
 UNSTABLE = "its as_view() arguments cannot be part of a page key"
+DECORATED = (
+    "its get() is decorated, and a stored page would be served before the decorator's "
+    "checks ran. Decorate dispatch() instead, or use an access mixin"
+)
+
+
+class DecoratedHandler(Exception):
+    """A view's ``get()`` is wrapped by a decorator (see :func:`decorated_handler`)."""
+
+
+@cache
+def decorated_handler(view_class: type) -> bool:
+    """Return whether ``view_class.get`` is decorated (``method_decorator``, ``wraps``).
+
+    The page cache answers from inside the handler it wraps, which is the decorated
+    ``get``: a decorator's check (``login_required``, ``permission_required``) would run
+    only when the page is built. Such a view is never served from the page cache.
+    """
+    return hasattr(getattr(view_class, "get", None), "__wrapped__")
 
 
 def validator(page_etag: str, holes: Mapping[str, PanelOutcome], request: HttpRequest) -> str:

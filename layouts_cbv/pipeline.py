@@ -159,6 +159,9 @@ class Pipeline:
         strategy = view.get_page_cache()
         if strategy is None or self.is_partial():
             return False
+        if pages.decorated_handler(type(view)):  # type: ignore[arg-type]
+            pages.not_cached(view, pages.DECORATED, pages.DecoratedHandler(type(view).__name__))
+            return False
         try:
             pages.arguments_part(view.layout_initkwargs)
         except pages.UnstableArguments as exc:

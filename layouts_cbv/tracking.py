@@ -40,6 +40,10 @@ _ORIGINALS = "_layouts_originals"
 _WATCHED = ("user", "auser", "session", "_messages", "COOKIES", "META", "environ", "headers", "GET")
 _PROPERTIES = ("COOKIES", "headers", "GET")
 _HOST_HEADERS = frozenset({"host", "x-forwarded-host", "x-forwarded-port"})
+# Set by a web server that authenticated the visitor (RemoteUserMiddleware reads
+# REMOTE_USER; SSL_CLIENT_* describe a client certificate): who the visitor is, as much
+# as request.user.
+_IDENTITY_KEYS = frozenset({"REMOTE_USER", "AUTH_TYPE"})
 
 
 class Reads:
@@ -101,6 +105,8 @@ def meta_read(key: Any) -> str | None:
         return HOST  # get_host() falls back on them; the scheme is the origin's too
     if key.startswith("HTTP_"):
         return _header_read(key.removeprefix("HTTP_"))
+    if key in _IDENTITY_KEYS or key.startswith("SSL_CLIENT_"):
+        return USER
     return None
 
 
