@@ -252,6 +252,7 @@ class PagePlan:
             fresh_until,
             response.get("Content-Type", ""),
             response.get("Vary", ""),
+            response.get("Cache-Control", ""),
             hashlib.blake2b(html.encode(), digest_size=12).hexdigest(),
         )
         self._write(entry)

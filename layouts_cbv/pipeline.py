@@ -275,6 +275,8 @@ class Pipeline:
             response = HttpResponse(html, content_type=entry.content_type or None)
         if entry.vary:
             headers.add_vary(response, [name.strip() for name in entry.vary.split(",")])
+        if entry.cache_control:  # a new response: nothing to merge it with yet
+            response["Cache-Control"] = entry.cache_control
         roles = {
             **dict.fromkeys(page.holes, HOLE),
             **dict.fromkeys(page.baked, BAKED),

@@ -126,6 +126,18 @@ def test_private_or_no_store_panel_makes_the_page_so(directive):
     assert directive in response["Cache-Control"]
 
 
+def test_a_private_panel_baked_into_a_stored_page_keeps_it_private_on_a_hit():
+    View = view(
+        box=Panel(with_headers(Cache_Control="private"), cache=cache.sitewide(60)),
+        page_cache=cache.per_path(60),
+    )
+    first, second = get(View), get(View)
+    assert len(renders) == 1  # the second came from the stored page
+    for response in (first, second):
+        directives = {part.split("=")[0].strip() for part in response["Cache-Control"].split(",")}
+        assert "private" in directives and "max-age" in directives
+
+
 def test_no_store_panel_is_not_stored():
     View = view(box=Panel(with_headers(Cache_Control="no-store"), cache=cache.sitewide(60)))
     get(View), get(View)

@@ -27,7 +27,7 @@ from ..queues import Script, Style
 # tuple below changes: entries of older releases become misses. A small int pickles in
 # two bytes.
 TAG = 9
-PAGE_TAG = "lcbv:page:7"
+PAGE_TAG = "lcbv:page:8"
 
 
 class BadEntry(ValueError):
@@ -158,6 +158,9 @@ class PageEntry(NamedTuple):
     fresh_until: float
     content_type: str
     vary: str  # the page's Vary header when it was built
+    # Its Cache-Control when it was stored (what its baked panels' responses said, such
+    # as private), before the page cache's own max-age: every hit says it again.
+    cache_control: str
     etag: str  # a digest of the stored page, the part of its validator that does not change
 
 
