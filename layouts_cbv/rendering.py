@@ -32,6 +32,7 @@ from .cache.entry import (
     PLACEHOLDERS,
     QUEUE_ITEMS,
     Stored,
+    is_entry,
     unpack_items,
 )
 from .cache.store import (
@@ -465,15 +466,21 @@ class PanelRenderer:
         self, jobs: list[_Job], page_cache: PageCache, done: Callable[[_Job, PanelOutcome], None]
     ) -> None:
         unpublished: list[str] = []
+        to_render = {job.name for job in jobs}
         since = time.monotonic()
 
         def rendered(job: _Job, outcome: PanelOutcome) -> None:
             nonlocal since
             outcome = self._store(page_cache, job, outcome)
             unpublished.append(job.name)
-            # Fast panels go out together (one write per alias and timeout); once
-            # rendering takes a while, each goes out when done, so waiters see progress.
-            if time.monotonic() - since >= PUBLISH_EVERY:
+            to_render.discard(job.name)
+            _costs[job.name] = outcome.cost
+            # Panels go out together (one write per alias and timeout) only while what
+            # is left to render is known to be fast: a panel done must not stay locked
+            # through a slow render, or those waiting for it would render it too.
+            if time.monotonic() - since >= PUBLISH_EVERY or not all(
+                known_fast(page_cache, name) for name in to_render
+            ):
                 page_cache.publish(unpublished)
                 unpublished.clear()
                 since = time.monotonic()
@@ -613,6 +620,26 @@ class PanelRenderer:
         )
         html = panel_failed(job.name, exc, self.error_template, self.request)
         return PanelOutcome(job.name, html, failed=True)
+
+
+# panel name -> seconds its last render in this process took
+_costs: dict[str, float] = {}
+
+
+def known_fast(page_cache: PageCache, name: str) -> bool:
+    """Return whether panel ``name``'s last render took less than :data:`PUBLISH_EVERY`,
+    as the entry the lookup found records it, or this process saw it (False: not known,
+    as on a panel's first render in this process after its entry was deleted)."""
+    raw = page_cache.slots[name].raw if name in page_cache.slots else None
+    if is_entry(raw):
+        return raw[COST_US] < PUBLISH_EVERY * 1e6
+    cost = _costs.get(name)
+    return cost is not None and cost < PUBLISH_EVERY
+
+
+def forget_costs() -> None:
+    """Forget what renders cost in this process (for tests)."""
+    _costs.clear()
 
 
 async def _gather(

@@ -5,11 +5,13 @@ from django.core.cache import caches
 @pytest.fixture(autouse=True)
 def _clear_caches():
     # Every test starts from empty caches: no state leaks between tests.
+    from layouts_cbv import rendering
     from layouts_cbv.cache import generations
 
     for cache in caches.all():
         cache.clear()
     generations.forget()
+    rendering.forget_costs()  # what renders cost in this process, learnt by earlier tests
     yield
 
 

@@ -159,3 +159,27 @@ def test_lock_wait_zero_takes_over_once_and_does_not_spin(shared_cache, settings
     assert all("<p>a</p>" in body for body in bodies)
     assert renders["a"] <= 2  # the holder, and at most one waiter that took it over
     assert sum(adds.values()) < 200, dict(adds)  # waiters pause between looks
+
+
+def test_a_panel_done_is_published_before_its_holder_renders_a_slow_one(shared_cache, settings):
+    # One request holds a fast panel and a slow one (both cold, their costs unknown);
+    # another needs only the fast one. Held back to go out with the slow one, the fast
+    # panel would stay locked past LOCK_WAIT, and the other request would render it too.
+    settings.LAYOUTS_CBV = {"LOCK_WAIT": 0.3}
+    fast = Panel(slow("fast", 0.0), cache=cache.sitewide(60))
+    both = type(
+        "Both",
+        (PageView,),
+        {
+            "layout": EveryPanelLayout,
+            "fast": fast,
+            "slow": Panel(slow("slow", 1.0), cache=cache.sitewide(60)),
+        },
+    )
+    only_fast = type("OnlyFast", (PageView,), {"layout": EveryPanelLayout, "fast": fast})
+    holder = threading.Thread(target=get, args=(both,))
+    holder.start()
+    time.sleep(0.15)  # it holds both locks, has rendered "fast", is rendering "slow"
+    assert "<p>fast</p>" in get(only_fast)
+    holder.join()
+    assert renders["fast"] == 1  # served what the holder published, not rendered again
