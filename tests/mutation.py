@@ -548,6 +548,8 @@ MODULES: dict[str, Module] = {
             "tests/cache/test_pins_backends.py",
             *[t for t in CACHE_TESTS if "pins" not in t],
             "tests/cache/test_stampede.py",
+            "tests/cache/test_invalidation_races.py",
+            "tests/cache/test_returning_nodes.py",
             "tests/test_pins_csrf.py",
         ),
         [
@@ -613,9 +615,19 @@ MODULES: dict[str, Module] = {
                     "every store starts a new generation",
                 ),
                 (
-                    "                writes[(slot.alias, None)][generation_key(slot.name)] = slot.generation\n",
+                    "    if copies.add(slot.alias, key, slot.generation, None, version):\n        return True\n",
                     "",
-                    "a new generation is never written",
+                    "a new generation is never added",
+                ),
+                (
+                    "    if get_many(slot.alias, [key]).get(key) is not None:\n        return False\n",
+                    "",
+                    "a first render's generation overwrites one an invalidation began",
+                ),
+                (
+                    "                if not _started(slot):\n                    slot.pending = None",
+                    "                if not _started(slot):\n                    pass",
+                    "a render whose generation lost is stored anyway",
                 ),
                 (
                     "            flight.release(alias, group, written)",
