@@ -550,6 +550,7 @@ MODULES: dict[str, Module] = {
             "tests/cache/test_stampede.py",
             "tests/cache/test_invalidation_races.py",
             "tests/cache/test_returning_nodes.py",
+            "tests/cache/test_flight.py",
             "tests/test_pins_csrf.py",
         ),
         [
