@@ -21,7 +21,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from . import signals
+from . import csrf, signals
 from .cache import flight, refresh
 from .cache.entry import (
     COST_US,
@@ -391,7 +391,10 @@ class PanelRenderer:
     def _condition_holds(self, job: _Job) -> bool:
         assert job.panel.condition is not None
         try:
-            return bool(job.panel.condition(job.clone))
+            holds = job.panel.condition(job.clone)
+            if inspect.isawaitable(holds):  # an async def condition: never a truthy coroutine
+                holds = async_to_sync(_finish)(holds)
+            return bool(holds)
         except Exception as exc:
             condition_failed(job.name, exc)
             return False
@@ -598,10 +601,9 @@ class PanelRenderer:
 
     def _succeeded(self, job: _Job, output: Any, cost: float) -> PanelOutcome:
         try:
-            html = to_html(output)
+            html = self._with_the_pages_token(job.clone, to_html(output))
         except Exception as exc:
             return self._failed(job, exc)
-        copy_csrf_state(job.clone, self.request)
         signals.panel_rendered.send(
             Panel, name=job.name, panel=job.panel, request=job.clone, duration=cost, html=html
         )
@@ -613,6 +615,23 @@ class PanelRenderer:
             headers=headers_of(output),
             reads=frozenset(job.reads.found),
         )
+
+    def _with_the_pages_token(self, clone: HttpRequest, html: SafeString) -> SafeString:
+        """Return ``html`` with the page's CSRF token, and give the page the clone's CSRF
+        state, as Django would for a token used on the page.
+
+        Async panels render together, on clones made before any of them ran: on a
+        visitor's first page each may make a CSRF secret of its own. The page keeps the
+        first; a later panel's tokens are rewritten to it, so every form on the page
+        matches the one cookie the response sets.
+        """
+        mine, the_pages = clone.META.get("CSRF_COOKIE"), self.request.META.get("CSRF_COOKIE")
+        if mine and the_pages and mine != the_pages:
+            return mark_safe(
+                csrf.from_placeholders(csrf.to_placeholders(html, clone), self.request)
+            )
+        copy_csrf_state(clone, self.request)
+        return html
 
     def _failed(self, job: _Job, exc: BaseException) -> PanelOutcome:
         signals.panel_error.send(
