@@ -206,6 +206,7 @@ CLONE_TESTS = (
 # Serving cached panels without an object each (issue 16): Outcomes, served outcomes and
 # what assembly and the headers read of them.
 RENDERING_TESTS = (
+    "tests/test_async_panels.py",
     "tests/test_headers.py",
     "tests/cache/test_pins_store.py",
     "tests/cache/test_pins_pages.py",
@@ -1834,6 +1835,16 @@ MODULES: dict[str, Module] = {
         RENDERING_TESTS,
         mutants(
             RENDERING,
+            (
+                "            if inspect.isawaitable(holds):",
+                "            if False:",
+                "an async condition's coroutine counts as true",
+            ),
+            (
+                "        if mine and the_pages and mine != the_pages:",
+                "        if False:",
+                "a later async panel's forms keep a CSRF secret the cookie does not hold",
+            ),
             (
                 "            yield outcome.depends_on, outcome.headers, outcome.from_cache",
                 "            yield outcome.depends_on, outcome.headers, True",
