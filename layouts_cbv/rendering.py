@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
 from . import csrf, signals
-from .cache import flight, refresh
+from .cache import flight, plans, refresh
 from .cache.entry import (
     COST_US,
     FRESH_UNTIL,
@@ -477,6 +477,8 @@ class PanelRenderer:
             outcome = self._store(page_cache, job, outcome)
             unpublished.append(job.name)
             to_render.discard(job.name)
+            if len(_costs) >= plans.KEPT:
+                _costs.clear()  # panels named per request would otherwise fill memory
             _costs[job.name] = outcome.cost
             # Panels go out together (one write per alias and timeout) only while what
             # is left to render is known to be fast: a panel done must not stay locked

@@ -90,7 +90,6 @@ class PageCache:
     # found under its key (None: none, or not a current one), anything else it found
     # there, and the generations that were current, by alias.
     keys: dict[str, str] = field(default_factory=dict)
-    planned: dict[str, plans.Planned] = field(default_factory=dict)
     plan: plans.Plan = plans.EMPTY  # of the page's panels, shared by every request of them
     _entries: dict[str, Stored | None] = field(default_factory=dict)
     _other: dict[str, Any] = field(default_factory=dict)
@@ -111,7 +110,6 @@ class PageCache:
         """
         self.request = request
         plan = self.plan = plans.plan(panels)
-        self.planned = plan.by_name
         keys = self.keys = dict(plan.fixed_keys)
         if len(keys) < len(plan.by_name):
             with identity.trusting(request):
@@ -120,6 +118,11 @@ class PageCache:
                         key = _key_or_none(name, planned.strategy, request)
                         if key is not None:
                             keys[name] = key
+
+    @property
+    def planned(self) -> dict[str, plans.Planned]:
+        """The plan of each cached panel of the page, by name."""
+        return self.plan.by_name
 
     def lookup(self) -> None:
         """Fetch every entry, generation and extra key: one ``get_many`` per alias."""

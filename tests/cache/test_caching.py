@@ -373,3 +373,13 @@ def test_replayed_items_keep_the_panels_order_among_rendered_ones():
     assert calls == ["second"]
     assert body.index('src="/first.js"') < body.index('src="/second.js"')
     assert body.index('id="first"') < body.index('id="second"')
+
+
+def test_render_costs_kept_per_process_are_bounded(backend, monkeypatch):
+    # Panels named per request (get_panels) would otherwise grow the memo for ever.
+    from layouts_cbv import rendering
+    from layouts_cbv.cache import plans
+
+    monkeypatch.setattr(plans, "KEPT", 2)
+    render(view(**{name: Panel(counted(name), cache=cache.sitewide(60)) for name in "abcde"}))
+    assert 0 < len(rendering._costs) <= 2
